@@ -1,0 +1,321 @@
+"""The `casebook` command. Thin: each command parses input, calls one service, renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from casebook.config import Config, load_config
+from casebook.errors import CasebookError
+from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
+from casebook.store import audit, exchange
+from casebook.store.engine import Store, open_store
+from casebook.store.sources import search as search_sources
+from casebook.store.summary import RecordSummary, summarise
+
+app = typer.Typer(
+    help="casebook: an evidence-backed case tracker for human-rights monitors.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors_as_one_line() -> Iterator[None]:
+    try:
+        yield
+    except CasebookError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; the store keeps every batch that was committed", 130)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Database URL (default: CASEBOOK_DB or sqlite:///casebook-data/casebook.sqlite)."
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Who is acting (recorded in the audit log).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="A casebook.toml file.")] = None,
+) -> None:
+    with _errors_as_one_line():
+        ctx.obj = load_config({"db": db, "user": user}, toml_path=config)
+
+
+def _store(ctx: typer.Context) -> Store:
+    settings: Config = ctx.obj
+    return open_store(settings.db)
+
+
+def _run(ctx: typer.Context, action: Callable[[Store, Config], None]) -> None:
+    with _errors_as_one_line():
+        store = _store(ctx)
+        try:
+            action(store, ctx.obj)
+        finally:
+            store.close()
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the store, or upgrade it to the newest schema."""
+    _run(ctx, lambda store, config: out.print(f"store ready: {store.engine.url!r}"))
+
+
+@app.command("ingest")
+def ingest_command(
+    ctx: typer.Context,
+    targets: Annotated[list[str], typer.Argument(help="Files, folders, feed files or URLs.")],
+    title: Annotated[str | None, typer.Option(help="Title (overrides the file's).")] = None,
+    url: Annotated[str | None, typer.Option(help="URL of the original.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Publisher.")] = None,
+    published: Annotated[str | None, typer.Option(help="Publication date, YYYY-MM-DD.")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, e.g. en.")] = None,
+    reliability: Annotated[str | None, typer.Option(help="Reliability grade, e.g. A1.")] = None,
+) -> None:
+    """Ingest reports: text, Markdown, HTML, JSON/JSONL, RSS/Atom, whole folders, URLs."""
+    metadata = Metadata(title, url, publisher, _date(published), language, reliability)
+    with _errors_as_one_line():
+        store = _store(ctx)
+        try:
+            summary = _ingest_with_progress(store, ctx.obj, plan(targets), metadata)
+        finally:
+            store.close()
+    _print_ingest_summary(summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"--published {text!r} is not a date; use YYYY-MM-DD", 2)
+
+
+def _ingest_with_progress(
+    store: Store, config: Config, inputs: list[str], metadata: Metadata
+) -> Summary:
+    summary = Summary()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[docs]} documents"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False, disable=len(inputs) < 2) as bar:
+        task = bar.add_task("ingesting", total=len(inputs), docs=0)
+        done = 0
+        for outcome in ingest(store, config, inputs, metadata):
+            summary.add(outcome)
+            if outcome.result is Result.FAILED:
+                bar.console.print(
+                    f"[red]failed:[/] {outcome.origin}: {outcome.detail}",
+                    highlight=False,
+                    markup=True,
+                )
+            if outcome.input_index + 1 > done:
+                done = outcome.input_index + 1
+            bar.update(task, completed=done, docs=sum(summary.counts.values()))
+        bar.update(task, completed=len(inputs))
+    return summary
+
+
+def _print_ingest_summary(summary: Summary) -> None:
+    counts = summary.counts
+    out.print(
+        f"ingested {counts[Result.INGESTED]}, duplicates {counts[Result.DUPLICATE]}, "
+        f"near-duplicates {counts[Result.NEAR_DUPLICATE]}, failed {counts[Result.FAILED]}",
+        highlight=False,
+    )
+    for failure in summary.failures:
+        out.print(f"  failed: {failure.origin}: {failure.detail}", highlight=False, markup=False)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Summarise what the record holds."""
+
+    def show(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            _print_record_summary(summarise(session))
+
+    _run(ctx, show)
+
+
+def _print_record_summary(summary: RecordSummary) -> None:
+    table = Table(title="casebook record", show_header=False)
+    kinds = ", ".join(f"{k} {n}" for k, n in summary.sources_by_kind.items()) or "none"
+    span = (
+        f"{summary.earliest_published} to {summary.latest_published}"
+        if summary.earliest_published
+        else "no publication dates"
+    )
+    rows = [
+        ("sources", f"{summary.sources} ({kinds})"),
+        ("near-duplicates", str(summary.near_duplicates)),
+        ("published", span),
+        ("events", _pairs(summary.events_by_status) or "none yet (run `casebook extract`)"),
+        ("event types", _pairs(summary.events_by_type) or "-"),
+        ("persons", str(summary.persons)),
+        ("organisations", str(summary.organisations)),
+        ("cases", str(summary.cases)),
+        ("audit entries", str(summary.audit_entries)),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in counts.items())
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find in source titles and text.")],
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+) -> None:
+    """Full-text search over the sources."""
+
+    def show(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            hits = search_sources(session, query, limit=limit)
+        for hit in hits:
+            out.print(
+                f"{hit.id}  {hit.published_at or '----------'}  {hit.title or ''}",
+                highlight=False,
+                markup=False,
+            )
+            out.print(f"    {hit.snippet}", highlight=False, markup=False)
+        if not hits:
+            out.print("no matching sources")
+
+    _run(ctx, show)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="Output file (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the whole record as JSON Lines (docs/export-format.md)."""
+
+    def write(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            if file is None:
+                count = exchange.export_to(session, sys.stdout)
+            else:
+                count = _export_file(session, file)
+        err.print(f"exported {count} entities", highlight=False)
+
+    _run(ctx, write)
+
+
+def _export_file(session: object, file: Path) -> int:
+    partial = file.with_name(file.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+            count = exchange.export_to(session, handle)  # type: ignore[arg-type]
+        os.replace(partial, file)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        fail(f"cannot write {file}: {error.strerror}")
+    return count
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file written by `casebook export`.")],
+) -> None:
+    """Read an export back into the record (all of it or, on any problem, none)."""
+
+    def read(store: Store, config: Config) -> None:
+        with store.session(config.actor) as session:
+            count = exchange.import_from(session, file)
+        out.print(f"imported {count} entities from {file}", highlight=False)
+
+    _run(ctx, read)
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check that no audit entry was edited or deleted."""
+
+    def check(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            report = audit.verify(session)
+        if not report.intact:
+            fail(
+                f"audit chain broken at entry {report.broken_at}: {report.reason} "
+                f"({report.entries} entries verified before it)"
+            )
+        out.print(f"audit chain intact: {report.entries} entries")
+
+    _run(ctx, check)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Set up the store, ingest the bundled sample reports, and summarise the record."""
+    sample = resources.files("casebook") / "data" / "sample"
+    with _errors_as_one_line(), resources.as_file(sample) as folder:
+        store = _store(ctx)
+        try:
+            out.print(f"store: {store.engine.url!r}", highlight=False)
+            reports = [str(path) for path in sorted(Path(folder).glob("[0-9]*.md"))]
+            summary = _ingest_with_progress(store, ctx.obj, reports, Metadata())
+            _print_ingest_summary(summary)
+            with store.reader() as session:
+                _print_record_summary(summarise(session))
+        finally:
+            store.close()
+
+
+def run() -> None:
+    """Entry point that never shows a traceback unless CASEBOOK_DEBUG is set."""
+    try:
+        app()
+    except Exception as error:  # last resort: one line, no values that might be sensitive
+        if os.environ.get("CASEBOOK_DEBUG"):
+            raise
+        err.print(
+            f"error: unexpected {type(error).__name__}; rerun with CASEBOOK_DEBUG=1 to see details",
+            highlight=False,
+            markup=False,
+        )
+        sys.exit(70)

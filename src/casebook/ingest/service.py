@@ -1,0 +1,225 @@
+"""Ingest: files, folders, feeds and URLs → Sources in the record.
+
+`plan()` turns what the user named into a list of inputs (so a progress bar knows the
+total); `ingest()` reads them and yields one Outcome per document, committing one
+transaction per batch. A killed run leaves whole batches only, and a rerun skips what
+is already stored (same SHA-256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from casebook import nearduplicates
+from casebook.config import Config
+from casebook.errors import InputError
+from casebook.ingest.readers import ReadLimits, iter_files, read_bytes, read_path
+from casebook.model import SourceDocument
+from casebook.store import sources as stored
+from casebook.store.engine import Store
+
+
+class Result(StrEnum):
+    INGESTED = "ingested"
+    DUPLICATE = "duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    origin: str
+    input_index: int
+    source_id: str | None = None
+    detail: str | None = None  # failure reason, or the id of the earlier copy
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Metadata given on the command line; it overrides what the file says."""
+
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    published_at: dt.date | None = None
+    language: str | None = None
+    reliability: str | None = None
+
+
+@dataclass
+class Summary:
+    counts: dict[Result, int] = field(default_factory=lambda: dict.fromkeys(Result, 0))
+    failures: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.result] += 1
+        if outcome.result is Result.FAILED:
+            self.failures.append(outcome)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+
+def plan(targets: Iterable[str]) -> list[str]:
+    """Expand folders into their files; URLs and files stay as they are."""
+    inputs: list[str] = []
+    for target in targets:
+        path = Path(target)
+        if _is_url(target) or not path.is_dir():
+            inputs.append(target)
+        else:
+            inputs.extend(str(found) for found in iter_files(path))
+    return inputs
+
+
+def ingest(
+    store: Store, config: Config, inputs: list[str], metadata: Metadata | None = None
+) -> Iterator[Outcome]:
+    """Read every input and store its documents, yielding one Outcome per document."""
+    limits = ReadLimits(max_document_bytes=config.max_document_bytes)
+    writer = _BatchWriter(store, config)
+    try:
+        for index, origin in enumerate(inputs):
+            for item in _read(origin, limits, config.fetch_timeout):
+                if isinstance(item, InputError):
+                    yield Outcome(Result.FAILED, item.origin, index, detail=item.reason)
+                    continue
+                yield writer.write(_override(item, metadata), index)
+        writer.commit()
+    finally:
+        writer.close()
+
+
+def _read(origin: str, limits: ReadLimits, timeout: float) -> Iterator[SourceDocument | InputError]:
+    if not _is_url(origin):
+        yield from read_path(Path(origin), limits)
+        return
+    try:
+        data, content_type = fetch(origin, limits.max_document_bytes, timeout)
+    except InputError as error:
+        yield error
+        return
+    for item in read_bytes(data, origin, limits, content_type=content_type):
+        if isinstance(item, SourceDocument) and not item.url:
+            item.url = origin
+        yield item
+
+
+def _is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str | None]:
+    """GET a URL, refusing anything bigger than `max_bytes`."""
+    request = urllib.request.Request(url, headers={"User-Agent": "casebook/0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = response.read(max_bytes + 1)
+            content_type = response.headers.get("Content-Type")
+    except urllib.error.HTTPError as error:
+        raise InputError(url, f"the server answered {error.code} {error.reason}") from error
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise InputError(url, f"could not fetch it: {reason}") from error
+    if len(data) > max_bytes:
+        raise InputError(url, f"it is larger than {max_bytes / 1048576:.1f} MB; not ingested")
+    return data, content_type
+
+
+def _override(document: SourceDocument, metadata: Metadata | None) -> SourceDocument:
+    if metadata is None:
+        return document
+    given = {k: v for k, v in vars(metadata).items() if v is not None and k != "reliability"}
+    if metadata.reliability:
+        document.extra["reliability"] = metadata.reliability
+    return replace(document, **given)
+
+
+class _BatchWriter:
+    """Writes documents in batches of `config.batch_size`, one transaction each."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.session: Session | None = None
+        self.pending = 0
+        self.batch_start_seq = 0
+        # Signatures written in the open batch, which a lookup in the store cannot see yet.
+        self.batch_signatures: dict[int, list[tuple[str, bytes]]] = {}
+        self.batch_hashes: set[str] = set()
+
+    def write(self, document: SourceDocument, index: int) -> Outcome:
+        session = self._session()
+        sha = document.sha256
+        origin = document.origin or ""
+        with session.no_autoflush:  # the batch is flushed once, at commit
+            if sha in self.batch_hashes or stored.find_by_sha256(session, sha):
+                return Outcome(Result.DUPLICATE, origin, index, stored.source_id(sha))
+            signature = nearduplicates.signature(document.text)
+            keys = nearduplicates.bands(signature)
+            earlier = self._near_duplicate_of(session, signature, keys)
+        source = stored.add_source(
+            session, document, signature, keys, earlier, dt.datetime.now(dt.UTC)
+        )
+        self._remember(sha, source.id, signature, keys, earlier is None)
+        if self.pending >= self.config.batch_size:
+            self.commit()
+        if earlier:
+            return Outcome(Result.NEAR_DUPLICATE, origin, index, source.id, earlier[0])
+        return Outcome(Result.INGESTED, origin, index, source.id)
+
+    def _near_duplicate_of(
+        self, session: Session, signature: bytes, keys: list[int]
+    ) -> tuple[str, float] | None:
+        candidates = stored.band_matches(session, keys)
+        for key in keys:
+            candidates.extend(self.batch_signatures.get(key, ()))
+        best: tuple[str, float] | None = None
+        for candidate_id, candidate in candidates:
+            score = nearduplicates.similarity(signature, candidate)
+            if score >= self.config.near_duplicate_threshold and (not best or score > best[1]):
+                best = (candidate_id, score)
+        return best
+
+    def _remember(
+        self, sha: str, source_id: str, signature: bytes, keys: list[int], original: bool
+    ) -> None:
+        self.pending += 1
+        self.batch_hashes.add(sha)
+        if original:
+            for key in keys:
+                self.batch_signatures.setdefault(key, []).append((source_id, signature))
+
+    def _session(self) -> Session:
+        if self.session is None:
+            self.session = self.store.sessions()
+            self.session.info["actor"] = self.config.actor
+            self.batch_start_seq = stored.last_seq(self.session)
+        return self.session
+
+    def commit(self) -> None:
+        if self.session is None:
+            return
+        stored.index_for_search(self.session, self.batch_start_seq)
+        self.session.commit()
+        self.session.close()
+        self.session = None
+        self.pending = 0
+        self.batch_signatures.clear()
+        self.batch_hashes.clear()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+            self.session.close()
+            self.session = None

@@ -1,0 +1,158 @@
+"""Opening the store: engines, SQLite pragmas, migrations, sessions.
+
+A unit of work is `with store.session(actor) as s: ...`: it commits once on success,
+rolls back on error, and every write inside is appended to the audit chain.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from casebook.errors import StoreError
+from casebook.store import audit
+
+
+@dataclass
+class Store:
+    """An open record: the engine and a session factory bound to it."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, actor: str) -> Iterator[Session]:
+        """One unit of work acting as `actor`; commits once at the end."""
+        session = self.sessions()
+        session.info["actor"] = actor
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (rolled back at the end)."""
+        session = self.sessions(bind=self.engine.execution_options(readonly=True))
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction; loaded objects stay readable
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default create or upgrade) the store at `url`."""
+    engine = _make_engine(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            _require_current(engine)
+    except OperationalError as error:
+        engine.dispose()
+        raise StoreError(f"cannot open the store at {_safe(url)}: {error.orig}") from error
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    audit.install(sessions)
+    return Store(engine, sessions)
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StoreError(f"not a database URL: {_safe(url)}") from error
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed.database)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, SQLAlchemyError) as error:
+        raise StoreError(f"cannot use the database URL {_safe(url)}: {error}") from error
+
+
+def _sqlite_engine(database: str | None) -> Engine:
+    if not database or database == ":memory:":
+        raise StoreError("the SQLite store must be a file: use sqlite:///PATH")
+    path = Path(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create the folder for {path}: {error.strerror}") from error
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(connection: sqlite3.Connection, _record: Any) -> None:
+    # Let us issue BEGIN ourselves (see _sqlite_on_begin) instead of pysqlite's deferred BEGIN.
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking;
+    # readers need no lock (WAL lets them read beside a writer).
+    readonly = connection.get_execution_options().get("readonly", False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    location = resources.files("casebook.store") / "migrations"
+    config.set_main_option("script_location", str(location))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    command.upgrade(_alembic_config(engine), "head")
+
+
+def _require_current(engine: Engine) -> None:
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        raise StoreError(
+            f"the store is at schema {current or 'none'}, this casebook needs {head}: "
+            "run `casebook init` to upgrade it"
+        )
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"

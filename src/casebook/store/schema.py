@@ -1,0 +1,327 @@
+"""The record's tables. Migrations in store/migrations must match these (a test checks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from casebook.model import EventType
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(24)
+
+
+def _fk(target: str) -> ForeignKey:
+    # Checked at commit, so a unit of work may add related rows in any order.
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
+def _sensitivity() -> CheckConstraint:
+    return CheckConstraint(
+        "sensitivity in ('public', 'internal', 'restricted')", name="sensitivity"
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    # Columns whose values the audit log records as a SHA-256 instead of verbatim.
+    audit_digest: ClassVar[frozenset[str]] = frozenset()
+    # Tables that are part of the record (exported, audited).
+    record: ClassVar[bool] = True
+
+
+class Source(Base):
+    """One captured document. Immutable once captured; corrections are new sources."""
+
+    __tablename__ = "sources"
+    audit_digest = frozenset({"text", "minhash"})
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(ID, unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.date | None] = mapped_column(Date)
+    captured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(16))
+    reliability: Mapped[str | None] = mapped_column(String(16))
+    sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    near_duplicate_of: Mapped[str | None] = mapped_column(ID, _fk("sources.id"))
+    near_duplicate_score: Mapped[float | None] = mapped_column(Float)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        _sensitivity(),
+        Index("ix_sources_published_at", "published_at"),
+    )
+
+
+class SourceOriginal(Base):
+    """The evidentiary copy: the original bytes, unchanged, kept apart from the working text."""
+
+    __tablename__ = "source_originals"
+    audit_digest = frozenset({"content"})
+
+    source_id: Mapped[str] = mapped_column(ID, _fk("sources.id"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SourceBand(Base):
+    """Locality-sensitive-hash bands of a source's MinHash, to find near-duplicates by lookup."""
+
+    __tablename__ = "source_bands"
+    record = False
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ID, _fk("sources.id"), primary_key=True)
+
+
+class Evidence(Base):
+    """A quoted span of a source: (source, char start, char end, quote)."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ID, _fk("sources.id"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint('start >= 0 AND start < "end"', name="span"),)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
+    is_minor: Mapped[bool] = mapped_column(default=False)
+    protected: Mapped[bool] = mapped_column(default=False)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (_sensitivity(),)
+
+
+class PersonAlias(Base):
+    """A name a person is known by, in any script (English, Chinese characters, romanisations)."""
+
+    __tablename__ = "person_aliases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, _fk("persons.id"), index=True)
+    alias: Mapped[str] = mapped_column(Text)
+    script: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    evidence_id: Mapped[str | None] = mapped_column(ID, _fk("evidence.id"))
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
+
+    __table_args__ = (_sensitivity(),)
+
+
+class OrganisationAlias(Base):
+    __tablename__ = "organisation_aliases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ID, _fk("organisations.id"), index=True)
+    alias: Mapped[str] = mapped_column(Text)
+    script: Mapped[str | None] = mapped_column(String(16))
+    evidence_id: Mapped[str | None] = mapped_column(ID, _fk("evidence.id"))
+
+
+EVENT_TYPES = tuple(member.value for member in EventType)
+
+
+def _one_of(column: str, values: list[str] | tuple[str, ...], name: str) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} in ({listed})", name=name)
+
+
+class Event(Base):
+    """One thing that happened on a date to persons and/or organisations."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    type: Mapped[str] = mapped_column(String(24))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_precision: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12), default="candidate")
+    law_id: Mapped[str | None] = mapped_column(String(64))
+    offence_id: Mapped[str | None] = mapped_column(String(64))
+    place: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int | None] = mapped_column(Integer)
+    counts_type: Mapped[str | None] = mapped_column(String(24))
+    sentence_months: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    made_by: Mapped[str | None] = mapped_column(String(64))  # rule/extractor name and version
+    sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        _one_of("type", EVENT_TYPES, "type"),
+        _one_of("status", ("candidate", "confirmed", "rejected"), "status"),
+        _one_of("date_precision", ("day", "month", "year", "approx"), "date_precision"),
+        CheckConstraint("count IS NULL OR count >= 0", name="count"),
+        _sensitivity(),
+        Index("ix_events_type_date", "type", "date"),
+    )
+
+
+class EventParticipant(Base):
+    """A person or organisation taking part in an event, in a role, with an age if stated."""
+
+    __tablename__ = "event_participants"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ID, _fk("persons.id"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ID, _fk("organisations.id"))
+    role: Mapped[str] = mapped_column(String(16), default="subject")
+    age: Mapped[int | None] = mapped_column(Integer)
+    evidence_id: Mapped[str | None] = mapped_column(ID, _fk("evidence.id"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "(person_id IS NULL) <> (organisation_id IS NULL)", name="person_or_organisation"
+        ),
+        _one_of("role", ("subject", "agent", "other"), "role"),
+        CheckConstraint("age IS NULL OR (age >= 0 AND age < 130)", name="age"),
+    )
+
+
+class EventEvidence(Base):
+    """Which evidence span backs which field of an event."""
+
+    __tablename__ = "event_evidence"
+
+    event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(24), primary_key=True)
+    evidence_id: Mapped[str] = mapped_column(ID, _fk("evidence.id"), primary_key=True)
+
+
+class Case(Base):
+    """One person's path through one proceeding, grouping events."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, _fk("persons.id"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    law_id: Mapped[str | None] = mapped_column(String(64))
+    sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
+
+    __table_args__ = (_sensitivity(),)
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+
+    case_id: Mapped[str] = mapped_column(ID, _fk("cases.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), primary_key=True)
+
+
+class AuditEntry(Base):
+    """One append-only entry of the audit log, chained to the previous by its hash."""
+
+    __tablename__ = "audit_log"
+    record = False
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class AuditHead(Base):
+    """The chain's newest (seq, hash), so that deleting the last entries is detected too."""
+
+    __tablename__ = "audit_head"
+    record = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+RECORD_TABLES: tuple[type[Base], ...] = (
+    Source,
+    SourceOriginal,
+    Evidence,
+    Person,
+    PersonAlias,
+    Organisation,
+    OrganisationAlias,
+    Event,
+    EventParticipant,
+    EventEvidence,
+    Case,
+    CaseEvent,
+)
+
+__all__ = [
+    "RECORD_TABLES",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "Event",
+    "EventEvidence",
+    "EventParticipant",
+    "Evidence",
+    "Organisation",
+    "OrganisationAlias",
+    "Person",
+    "PersonAlias",
+    "Source",
+    "SourceBand",
+    "SourceOriginal",
+]

@@ -1,0 +1,154 @@
+"""Writing and finding sources: exact and near duplicates, full-text search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from casebook.model import SourceDocument, make_id
+from casebook.store.schema import Source, SourceBand, SourceOriginal
+
+
+def source_id(sha256: str) -> str:
+    """A source's id follows from its original bytes, so re-ingesting changes nothing."""
+    return make_id("source", sha256)
+
+
+def find_by_sha256(session: Session, sha256: str) -> Source | None:
+    return session.scalars(select(Source).where(Source.sha256 == sha256)).first()
+
+
+def band_matches(session: Session, keys: Sequence[int]) -> list[tuple[str, bytes]]:
+    """Stored sources sharing at least one band key: (id, signature), oldest first."""
+    query = (
+        select(Source.id, Source.minhash)
+        .join(SourceBand, SourceBand.source_id == Source.id)
+        .where(SourceBand.band.in_(keys), Source.near_duplicate_of.is_(None))
+        .distinct()
+        .order_by(Source.id)
+    )
+    return [(row.id, row.minhash) for row in session.execute(query) if row.minhash]
+
+
+def last_seq(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.max(Source.seq), 0))) or 0
+
+
+def add_source(
+    session: Session,
+    document: SourceDocument,
+    signature: bytes,
+    band_keys: Sequence[int],
+    near_duplicate: tuple[str, float] | None,
+    captured_at: dt.datetime,
+) -> Source:
+    """Store one document as a Source with its original bytes and near-duplicate bands."""
+    sha = document.sha256
+    source = Source(
+        id=source_id(sha),
+        sha256=sha,
+        kind=document.kind,
+        origin=document.origin,
+        url=document.url,
+        title=document.title,
+        publisher=document.publisher,
+        published_at=document.published_at,
+        captured_at=captured_at,
+        language=document.language,
+        reliability=document.extra.get("reliability"),
+        sensitivity=document.extra.get("sensitivity", "internal"),
+        text=document.text,
+        text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+        near_duplicate_of=near_duplicate[0] if near_duplicate else None,
+        near_duplicate_score=near_duplicate[1] if near_duplicate else None,
+        minhash=signature,
+        extra={k: v for k, v in document.extra.items() if k not in {"reliability", "sensitivity"}},
+    )
+    session.add(source)
+    session.add(SourceOriginal(source_id=source.id, content=document.original))
+    if near_duplicate is None:
+        session.add_all(SourceBand(band=key, source_id=source.id) for key in set(band_keys))
+    return source
+
+
+def index_for_search(session: Session, after_seq: int) -> None:
+    """Add sources written after `after_seq` to the full-text index, in one statement."""
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL keeps a generated tsvector column up to date by itself
+    session.flush()
+    session.execute(
+        text(
+            "INSERT INTO source_fts(rowid, title, text) "
+            "SELECT seq, coalesce(title, ''), text FROM sources WHERE seq > :after"
+        ),
+        {"after": after_seq},
+    )
+
+
+def rebuild_search_index(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO source_fts(source_fts) VALUES ('rebuild')"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    title: str | None
+    published_at: dt.date | None
+    snippet: str
+
+
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def search(session: Session, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    """Sources matching every word of `query`, best first. Words only: no query syntax."""
+    terms = _TERM.findall(query)
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        return _search_sqlite(session, terms, limit, offset)
+    return _search_postgresql(session, terms, limit, offset)
+
+
+def _search_sqlite(session: Session, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+    # Each term quoted, so user input can never be read as FTS5 syntax.
+    match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    rows = session.execute(
+        text(
+            "SELECT s.id, s.title, s.published_at, "
+            "snippet(source_fts, 1, '[', ']', '…', 12) AS snippet "
+            "FROM source_fts JOIN sources s ON s.seq = source_fts.rowid "
+            "WHERE source_fts MATCH :match ORDER BY rank LIMIT :limit OFFSET :offset"
+        ),
+        {"match": match, "limit": limit, "offset": offset},
+    )
+    return [_hit(row) for row in rows]
+
+
+def _search_postgresql(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> list[SearchHit]:
+    rows = session.execute(
+        text(
+            "SELECT id, title, published_at, "
+            "ts_headline('simple', text, q, 'StartSel=[,StopSel=],MaxWords=24') AS snippet "
+            "FROM sources, plainto_tsquery('simple', :query) q "
+            "WHERE search @@ q ORDER BY ts_rank(search, q) DESC, id LIMIT :limit OFFSET :offset"
+        ),
+        {"query": " ".join(terms), "limit": limit, "offset": offset},
+    )
+    return [_hit(row) for row in rows]
+
+
+def _hit(row: object) -> SearchHit:
+    published = getattr(row, "published_at", None)
+    if isinstance(published, str):
+        published = dt.date.fromisoformat(published)
+    return SearchHit(row.id, row.title, published, row.snippet)  # type: ignore[attr-defined]

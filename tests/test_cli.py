@@ -143,17 +143,19 @@ def test_cli_ingest_killed_midway_leaves_a_consistent_store_and_reruns(
 
 
 def test_cli_two_concurrent_ingests_both_land(db_url: str, tmp_path: Path) -> None:
+    shared = tmp_path / "shared.jsonl"  # both writers race to store these
+    _bulk_file(shared, 200)
     files = []
     for name in ("a", "b"):
         bulk = tmp_path / f"{name}.jsonl"
-        _bulk_file(bulk, 600)
+        _bulk_file(bulk, 500)
         text = bulk.read_text(encoding="utf-8").replace("w", f"{name}w")
         bulk.write_text(text, encoding="utf-8")
         files.append(bulk)
     env = {**ENV, "CASEBOOK_BATCH_SIZE": "50"}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "casebook", "--db", db_url, "ingest", str(f)],
+            [sys.executable, "-m", "casebook", "--db", db_url, "ingest", str(shared), str(f)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -163,7 +165,9 @@ def test_cli_two_concurrent_ingests_both_land(db_url: str, tmp_path: Path) -> No
     ]
     results = [p.communicate(timeout=300) for p in processes]
     assert all(p.returncode == 0 for p in processes), results
-    assert all("ingested 600" in out for out, _ in results)
+    ingested = [int(out.split("ingested ")[1].split(",")[0]) for out, _ in results]
+    duplicates = [int(out.split("duplicates ")[1].split(",")[0]) for out, _ in results]
+    assert sum(ingested) == 1200 and sum(duplicates) == 200
     status = casebook("status", db=db_url, check=True).stdout
     assert "1200" in status
-    assert "intact: 2" in casebook("audit", "verify", db=db_url, check=True).stdout
+    assert "intact: 2400" in casebook("audit", "verify", db=db_url, check=True).stdout

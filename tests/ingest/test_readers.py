@@ -76,6 +76,12 @@ def test_read_bytes_picks_the_kind_from_the_content_type(content_type: str, kind
     assert first.kind == kind
 
 
+def test_json_lines_served_as_application_json_are_read_as_json_lines() -> None:
+    data = b'{"text": "a"}\n{"text": "b"}\n'
+    items = list(read_bytes(data, "https://x.example/export", content_type="application/json"))
+    assert [item.origin for item in items] == [f"https://x.example/export line {n}" for n in (1, 2)]
+
+
 def test_read_bytes_sniffs_when_the_content_type_is_generic() -> None:
     data = (DATA / "feed_rss2.xml").read_bytes()
     first = next(read_bytes(data, "https://x.example/feed", content_type="text/plain"))
@@ -169,6 +175,28 @@ def test_iter_files_skips_symlinks_that_leave_the_root(tmp_path: Path) -> None:
 
 def test_iter_files_of_a_file_yields_that_file() -> None:
     assert list(iter_files(DATA / "report.txt")) == [DATA / "report.txt"]
+
+
+@pytest.mark.parametrize(
+    ("data", "origin"),
+    [
+        (b'{"text": "a", "url": "javascript:alert(1)"}', "a.json"),
+        (b"---\nurl: 'data:text/html,<script>alert(1)</script>'\n---\nbody", "a.md"),
+        (
+            b'<html><head><link rel="canonical" href="javascript:alert(1)"></head>'
+            b"<body><p>Police arrested two people on Monday.</p></body></html>",
+            "a.html",
+        ),
+        (
+            b"<rss version='2.0'><channel><title>t</title><item><link>javascript:alert(1)</link>"
+            b"<description>Two arrested.</description></item></channel></rss>",
+            "a.rss",
+        ),
+    ],
+)
+def test_only_web_urls_are_kept(data: bytes, origin: str) -> None:
+    [document] = list(read_bytes(data, origin))
+    assert isinstance(document, SourceDocument) and document.url is None
 
 
 BAD_INPUTS = [

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from casebook.errors import InputError
-from casebook.ingest.decode import Decoded, clean_text, decode, size_text
+from casebook.ingest.decode import Decoded, clean_text, clean_url, decode, size_text
 from casebook.model import SourceDocument
 
 _KNOWN = ("title", "url", "publisher", "language")
@@ -42,6 +42,7 @@ class Fields:
 def read_fields(values: Mapping[Any, Any], skip: tuple[str, ...] = ()) -> Fields:
     """Split a mapping into the known metadata fields and `extra`; ValueError names a bad one."""
     known = {name: _optional_text(values.get(name)) for name in _KNOWN}
+    known["url"] = clean_url(known["url"])
     extra = {}
     for key, value in values.items():
         text = _as_extra(value)

@@ -148,6 +148,12 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", _CONTROLS.sub("", text))
 
 
+def clean_url(value: str | None) -> str | None:
+    """An http(s) URL, cleaned; anything else (javascript:, data:, file:) is dropped."""
+    url = "".join(clean_text(value or "").split())
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
 def _strict(data: bytes, codec: str, label: str, origin: str) -> Decoded:
     try:
         return Decoded(data.decode(codec), label)

@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from casebook.errors import InputError
-from casebook.ingest.decode import clean_text
+from casebook.ingest.decode import clean_text, clean_url
 from casebook.ingest.html import html_to_text, plain
 from casebook.model import SourceDocument
 
@@ -66,7 +66,7 @@ def _entry_document(
         original=entry_original(entry),
         kind="feed",
         title=plain(entry.get("title")),
-        url=plain(entry.get("link")),
+        url=clean_url(entry.get("link")),
         publisher=publisher,
         published_at=_entry_date(entry),
         language=plain(detail_language or language),

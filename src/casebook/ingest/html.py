@@ -17,7 +17,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from casebook.errors import InputError
-from casebook.ingest.decode import clean_text, declared_charset, decode
+from casebook.ingest.decode import clean_text, clean_url, declared_charset, decode
 from casebook.model import SourceDocument
 
 # Elements whose content is never article text: code, embedded objects, forms, navigation.
@@ -57,7 +57,7 @@ def read_html(data: bytes, origin: str, charset: str | None = None) -> SourceDoc
         original=data,
         kind="html",
         title=plain(found.title) if found else None,
-        url=plain(found.url) if found else None,
+        url=clean_url(found.url) if found else None,
         publisher=plain(found.sitename) if found else None,
         published_at=_date(found.date) if found else None,
         language=_language(tree) if tree is not None else None,

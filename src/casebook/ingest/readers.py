@@ -115,8 +115,11 @@ def read_bytes(
     """Bytes fetched from a URL (or anywhere) → items, as read_path does for a file."""
     mime, charset = _parse_content_type(content_type)
     chosen = kind or _CONTENT_TYPES.get(mime)
+    sniffed = kind_of("", data[:HEAD_BYTES])
     if chosen is None and mime in {"text/xml", "application/xml"}:
-        chosen = "feed" if kind_of("", data[:HEAD_BYTES]) != "html" else "html"
+        chosen = "html" if sniffed == "html" else "feed"
+    if kind is None and chosen == "json" and sniffed == "jsonl":  # servers label both as JSON
+        chosen = "jsonl"
     yield from _read_stream(io.BytesIO(data), len(data), origin, limits, chosen, charset)
 
 
@@ -164,7 +167,7 @@ def _read_stream(
     if size > limits.max_document_bytes:
         yield _too_big(origin, size, limits, chosen)
         return
-    data = head + stream.read(limits.max_document_bytes + 1 - len(head))
+    data = head + stream.read(max(0, limits.max_document_bytes + 1 - len(head)))
     if len(data) > limits.max_document_bytes:  # the file grew after we looked at its size
         yield _too_big(origin, len(data), limits, chosen)
         return

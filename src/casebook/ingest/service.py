@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casebook import nearduplicates
@@ -94,8 +95,8 @@ def ingest(
                 if isinstance(item, InputError):
                     yield Outcome(Result.FAILED, item.origin, index, detail=item.reason)
                     continue
-                yield writer.write(_override(item, metadata), index)
-        writer.commit()
+                yield from writer.write(_override(item, metadata), index)
+        yield from writer.commit()
     finally:
         writer.close()
 
@@ -146,34 +147,45 @@ def _override(document: SourceDocument, metadata: Metadata | None) -> SourceDocu
 
 
 class _BatchWriter:
-    """Writes documents in batches of `config.batch_size`, one transaction each."""
+    """Writes documents in batches of `config.batch_size`, one transaction each.
+
+    Outcomes are handed back only once their batch is committed, so "ingested" always
+    means "in the record". If another writer stored the same document first (a unique
+    conflict at commit), the batch is rolled back and written again, which then sees it.
+    """
 
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
         self.session: Session | None = None
-        self.pending = 0
+        self.documents: list[tuple[SourceDocument, int]] = []
+        self.outcomes: list[Outcome] = []
         self.batch_start_seq = 0
-        # Signatures written in the open batch, which a lookup in the store cannot see yet.
+        # What the open batch holds, which a lookup in the store cannot see yet.
         self.batch_signatures: dict[int, list[tuple[str, bytes]]] = {}
         self.batch_hashes: set[str] = set()
+        self.batch_bands: list[tuple[int, str]] = []
 
-    def write(self, document: SourceDocument, index: int) -> Outcome:
+    def write(self, document: SourceDocument, index: int) -> list[Outcome]:
+        """Add a document; returns the outcomes of a batch if this filled and committed one."""
+        self.documents.append((document, index))
+        self.outcomes.append(self._add(document, index))
+        if len(self.documents) >= self.config.batch_size:
+            return self.commit()
+        return []
+
+    def _add(self, document: SourceDocument, index: int) -> Outcome:
         session = self._session()
         sha = document.sha256
         origin = document.origin or ""
         with session.no_autoflush:  # the batch is flushed once, at commit
-            if sha in self.batch_hashes or stored.find_by_sha256(session, sha):
+            if sha in self.batch_hashes or stored.stored_id_with_sha256(session, sha):
                 return Outcome(Result.DUPLICATE, origin, index, stored.source_id(sha))
             signature = nearduplicates.signature(document.text)
             keys = nearduplicates.bands(signature)
             earlier = self._near_duplicate_of(session, signature, keys)
-        source = stored.add_source(
-            session, document, signature, keys, earlier, dt.datetime.now(dt.UTC)
-        )
+        source = stored.add_source(session, document, signature, earlier, dt.datetime.now(dt.UTC))
         self._remember(sha, source.id, signature, keys, earlier is None)
-        if self.pending >= self.config.batch_size:
-            self.commit()
         if earlier:
             return Outcome(Result.NEAR_DUPLICATE, origin, index, source.id, earlier[0])
         return Outcome(Result.INGESTED, origin, index, source.id)
@@ -194,11 +206,11 @@ class _BatchWriter:
     def _remember(
         self, sha: str, source_id: str, signature: bytes, keys: list[int], original: bool
     ) -> None:
-        self.pending += 1
         self.batch_hashes.add(sha)
         if original:
-            for key in keys:
+            for key in set(keys):
                 self.batch_signatures.setdefault(key, []).append((source_id, signature))
+                self.batch_bands.append((key, source_id))
 
     def _session(self) -> Session:
         if self.session is None:
@@ -207,19 +219,36 @@ class _BatchWriter:
             self.batch_start_seq = stored.last_seq(self.session)
         return self.session
 
-    def commit(self) -> None:
+    def commit(self) -> list[Outcome]:
+        """Commit the open batch and return its outcomes."""
         if self.session is None:
-            return
-        stored.index_for_search(self.session, self.batch_start_seq)
-        self.session.commit()
-        self.session.close()
-        self.session = None
-        self.pending = 0
-        self.batch_signatures.clear()
-        self.batch_hashes.clear()
+            return []
+        try:
+            self._commit_session(self.session)
+        except IntegrityError:
+            documents = self.documents
+            self.close()
+            self.documents = documents
+            self.outcomes = [self._add(document, index) for document, index in documents]
+            if self.session is not None:
+                self._commit_session(self.session)
+        done = self.outcomes
+        self.close()
+        return done
+
+    def _commit_session(self, session: Session) -> None:
+        session.flush()
+        stored.add_bands(session, self.batch_bands)
+        stored.index_for_search(session, self.batch_start_seq)
+        session.commit()
 
     def close(self) -> None:
+        """Forget the open batch (rolled back if it was not committed)."""
         if self.session is not None:
             self.session.rollback()
             self.session.close()
             self.session = None
+        self.documents, self.outcomes = [], []
+        self.batch_signatures.clear()
+        self.batch_hashes.clear()
+        self.batch_bands.clear()

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from casebook.model import SourceDocument, make_id
@@ -20,20 +20,27 @@ def source_id(sha256: str) -> str:
     return make_id("source", sha256)
 
 
-def find_by_sha256(session: Session, sha256: str) -> Source | None:
-    return session.scalars(select(Source).where(Source.sha256 == sha256)).first()
+_SOURCES = Source.__table__
+_BANDS = SourceBand.__table__
+_BY_SHA = select(_SOURCES.c.id).where(_SOURCES.c.sha256 == bindparam("sha"))
+_BY_BAND = (
+    select(_SOURCES.c.id, _SOURCES.c.minhash)
+    .join(_BANDS, _BANDS.c.source_id == _SOURCES.c.id)
+    .where(_BANDS.c.band.in_(bindparam("keys", expanding=True)))
+    .distinct()
+    .order_by(_SOURCES.c.id)
+)
+
+
+def stored_id_with_sha256(session: Session, sha256: str) -> str | None:
+    """The id of the source with these original bytes, if stored (a cheap Core lookup)."""
+    return session.connection().execute(_BY_SHA, {"sha": sha256}).scalar()
 
 
 def band_matches(session: Session, keys: Sequence[int]) -> list[tuple[str, bytes]]:
     """Stored sources sharing at least one band key: (id, signature), oldest first."""
-    query = (
-        select(Source.id, Source.minhash)
-        .join(SourceBand, SourceBand.source_id == Source.id)
-        .where(SourceBand.band.in_(keys), Source.near_duplicate_of.is_(None))
-        .distinct()
-        .order_by(Source.id)
-    )
-    return [(row.id, row.minhash) for row in session.execute(query) if row.minhash]
+    rows = session.connection().execute(_BY_BAND, {"keys": list(keys)})
+    return [(row.id, row.minhash) for row in rows if row.minhash]
 
 
 def last_seq(session: Session) -> int:
@@ -44,7 +51,6 @@ def add_source(
     session: Session,
     document: SourceDocument,
     signature: bytes,
-    band_keys: Sequence[int],
     near_duplicate: tuple[str, float] | None,
     captured_at: dt.datetime,
 ) -> Source:
@@ -72,9 +78,15 @@ def add_source(
     )
     session.add(source)
     session.add(SourceOriginal(source_id=source.id, content=document.original))
-    if near_duplicate is None:
-        session.add_all(SourceBand(band=key, source_id=source.id) for key in set(band_keys))
     return source
+
+
+def add_bands(session: Session, bands: Sequence[tuple[int, str]]) -> None:
+    """Store near-duplicate band keys, (band, source id), in one statement."""
+    if bands:
+        session.connection().execute(
+            insert(SourceBand), [{"band": band, "source_id": source} for band, source in bands]
+        )
 
 
 def index_for_search(session: Session, after_seq: int) -> None:

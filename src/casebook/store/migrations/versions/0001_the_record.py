@@ -372,6 +372,8 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _create_full_text_index()
+    # The chain's head exists from the start, so concurrent first writers lock one row.
+    op.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')")
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -32,6 +33,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+eval_app = typer.Typer(help="Measure quality against annotated data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 out = Console()
 err = Console(stderr=True)
 
@@ -287,6 +290,129 @@ def audit_verify(ctx: typer.Context) -> None:
         out.print(f"audit chain intact: {report.entries} entries")
 
     _run(ctx, check)
+
+
+@app.command("extract")
+def extract_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="A text file to read without touching the record.")
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(help="FILE's publication date, YYYY-MM-DD (resolves 'on Wednesday')."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="FILE: one JSON object per event.")
+    ] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Re-read every source.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only this source id (repeatable).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Run on a local Dask cluster of N processes.")
+    ] = 0,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on an existing Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
+) -> None:
+    """Propose candidate events from sources, every field backed by its quote."""
+    from casebook.extract.rules import RuleExtractor
+
+    with _errors_as_one_line():
+        extractor = RuleExtractor.default(ctx.obj.jurisdiction)
+        if file is not None:
+            _extract_file(extractor, file, _date(published), as_json)
+            return
+        store = _store(ctx)
+        try:
+            _extract_record(store, ctx.obj, extractor, everything, source or [], workers, scheduler)
+        finally:
+            store.close()
+
+
+def _extract_file(extractor: object, file: Path, published: dt.date | None, as_json: bool) -> None:
+    from casebook.extract.service import read_standalone
+
+    events = extractor.extract(read_standalone(file), published)  # type: ignore[attr-defined]
+    if as_json:
+        for event in events:
+            print(json.dumps(event.as_json(), ensure_ascii=False))
+        return
+    table = Table("type", "date", "persons", "count", "law / offence", "quote")
+    for event in events:
+        row = event.as_json()
+        table.add_row(
+            row["type"],
+            row["date"] or "",
+            ", ".join(p["name"] for p in row["persons"]),
+            str(row["count"] or ""),
+            row["offence"] or row["law"] or "",
+            row["evidence"]["quote"][:80],
+        )
+    out.print(table)
+
+
+def _extract_record(
+    store: Store,
+    config: Config,
+    extractor: object,
+    everything: bool,
+    sources: list[str],
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    from casebook.extract.service import extract_record
+
+    runs = extract_record(
+        store,
+        config,
+        extractor,
+        everything=everything,  # type: ignore[arg-type]
+        source_ids=sources,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    columns = (
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[events]} events"),
+        TimeElapsedColumn(),
+    )
+    last = None
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("extract", total=None, events=0)
+        for last in runs:
+            bar.update(
+                task, total=last.sources_total, completed=last.sources_done, events=last.events
+            )
+    if last is not None:
+        out.print(
+            f"extracted {last.events} candidate events from {last.sources_done} sources",
+            highlight=False,
+        )
+
+
+@eval_app.command("extract")
+def eval_extract(
+    folder: Annotated[Path, typer.Argument(help="Folder of NNN.txt + NNN.json gold pairs.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Precision, recall and F1 of extraction per event type and per field."""
+    from casebook.extract.evaluate import evaluate
+    from casebook.extract.rules import RuleExtractor
+
+    with _errors_as_one_line():
+        extractor = RuleExtractor.default()
+        report = evaluate(
+            folder,
+            lambda text, published: [e.as_json() for e in extractor.extract(text, published)],
+        )
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    else:
+        out.print(report.render())
 
 
 @app.command()

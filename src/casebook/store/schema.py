@@ -193,7 +193,7 @@ class Event(Base):
     counts_type: Mapped[str | None] = mapped_column(String(24))
     sentence_months: Mapped[float | None] = mapped_column(Float)
     confidence: Mapped[float | None] = mapped_column(Float)
-    made_by: Mapped[str | None] = mapped_column(String(64))  # rule/extractor name and version
+    made_by: Mapped[str | None] = mapped_column(String(96))  # rule/extractor name and version
     sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -230,13 +230,49 @@ class EventParticipant(Base):
 
 
 class EventEvidence(Base):
-    """Which evidence span backs which field of an event."""
+    """Which evidence span backs which field of an event, and which rule read it."""
 
     __tablename__ = "event_evidence"
 
     event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), primary_key=True)
     field: Mapped[str] = mapped_column(String(24), primary_key=True)
     evidence_id: Mapped[str] = mapped_column(ID, _fk("evidence.id"), primary_key=True)
+    rule: Mapped[str | None] = mapped_column(String(96))
+
+
+class Mention(Base):
+    """A person or organisation as named in one source, before resolution links it."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ID, _fk("sources.id"), index=True)
+    event_id: Mapped[str | None] = mapped_column(ID, _fk("events.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    chinese_name: Mapped[str | None] = mapped_column(Text)
+    age: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16), default="subject")
+    evidence_id: Mapped[str] = mapped_column(ID, _fk("evidence.id"))
+    person_id: Mapped[str | None] = mapped_column(ID, _fk("persons.id"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ID, _fk("organisations.id"))
+    made_by: Mapped[str | None] = mapped_column(String(96))
+
+    __table_args__ = (
+        _one_of("kind", ("person", "organisation"), "kind"),
+        CheckConstraint("age IS NULL OR (age >= 0 AND age < 130)", name="age"),
+    )
+
+
+class Extraction(Base):
+    """That a source was read by an extractor version, so reruns skip it."""
+
+    __tablename__ = "extractions"
+
+    source_id: Mapped[str] = mapped_column(ID, _fk("sources.id"), primary_key=True)
+    extractor: Mapped[str] = mapped_column(String(96), primary_key=True)
+    extracted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer)
 
 
 class Case(Base):
@@ -302,6 +338,8 @@ RECORD_TABLES: tuple[type[Base], ...] = (
     Event,
     EventParticipant,
     EventEvidence,
+    Mention,
+    Extraction,
     Case,
     CaseEvent,
 )
@@ -317,6 +355,8 @@ __all__ = [
     "EventEvidence",
     "EventParticipant",
     "Evidence",
+    "Extraction",
+    "Mention",
     "Organisation",
     "OrganisationAlias",
     "Person",

@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises: none
-Create Date: 2026-12-01 10:37:45.801629
+Create Date: 2026-12-01 10:53:24.627148
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -57,7 +58,7 @@ def upgrade() -> None:
         sa.Column("counts_type", sa.String(length=24), nullable=True),
         sa.Column("sentence_months", sa.Float(), nullable=True),
         sa.Column("confidence", sa.Float(), nullable=True),
-        sa.Column("made_by", sa.String(length=64), nullable=True),
+        sa.Column("made_by", sa.String(length=96), nullable=True),
         sa.Column("sensitivity", sa.String(length=16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
@@ -190,6 +191,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_evidence_source_id"), ["source_id"], unique=False)
 
     op.create_table(
+        "extractions",
+        sa.Column("source_id", sa.String(length=24), nullable=False),
+        sa.Column("extractor", sa.String(length=96), nullable=False),
+        sa.Column("extracted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["sources.id"],
+            name=op.f("fk_extractions_source_id_sources"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.PrimaryKeyConstraint("source_id", "extractor", name=op.f("pk_extractions")),
+    )
+    op.create_table(
         "source_bands",
         sa.Column("band", sa.BigInteger(), nullable=False),
         sa.Column("source_id", sa.String(length=24), nullable=False),
@@ -240,6 +256,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=24), nullable=False),
         sa.Column("field", sa.String(length=24), nullable=False),
         sa.Column("evidence_id", sa.String(length=24), nullable=False),
+        sa.Column("rule", sa.String(length=96), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],
@@ -312,6 +329,64 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_event_participants_person_id"), ["person_id"], unique=False
         )
+
+    op.create_table(
+        "mentions",
+        sa.Column("id", sa.String(length=24), nullable=False),
+        sa.Column("source_id", sa.String(length=24), nullable=False),
+        sa.Column("event_id", sa.String(length=24), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("chinese_name", sa.Text(), nullable=True),
+        sa.Column("age", sa.Integer(), nullable=True),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("evidence_id", sa.String(length=24), nullable=False),
+        sa.Column("person_id", sa.String(length=24), nullable=True),
+        sa.Column("organisation_id", sa.String(length=24), nullable=True),
+        sa.Column("made_by", sa.String(length=96), nullable=True),
+        sa.CheckConstraint("kind in ('person', 'organisation')", name=op.f("ck_mentions_kind")),
+        sa.CheckConstraint("age IS NULL OR (age >= 0 AND age < 130)", name=op.f("ck_mentions_age")),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["events.id"],
+            name=op.f("fk_mentions_event_id_events"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["evidence_id"],
+            ["evidence.id"],
+            name=op.f("fk_mentions_evidence_id_evidence"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_mentions_organisation_id_organisations"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["persons.id"],
+            name=op.f("fk_mentions_person_id_persons"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_id"],
+            ["sources.id"],
+            name=op.f("fk_mentions_source_id_sources"),
+            initially="DEFERRED",
+            deferrable=True,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mentions")),
+    )
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mentions_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mentions_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mentions_source_id"), ["source_id"], unique=False)
 
     op.create_table(
         "organisation_aliases",
@@ -387,6 +462,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organisation_aliases_organisation_id"))
 
     op.drop_table("organisation_aliases")
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mentions_source_id"))
+        batch_op.drop_index(batch_op.f("ix_mentions_person_id"))
+        batch_op.drop_index(batch_op.f("ix_mentions_event_id"))
+
+    op.drop_table("mentions")
     with op.batch_alter_table("event_participants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_participants_person_id"))
         batch_op.drop_index(batch_op.f("ix_event_participants_event_id"))
@@ -396,6 +477,7 @@ def downgrade() -> None:
     op.drop_table("case_events")
     op.drop_table("source_originals")
     op.drop_table("source_bands")
+    op.drop_table("extractions")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_source_id"))
 

@@ -1,0 +1,69 @@
+"""Bulk extraction on Dask: a local cluster by default, or an existing scheduler.
+
+Workers receive (text, published) pairs and return extracted events; the store is only
+touched by the calling process, so the result equals a single-process run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from functools import cache
+
+from casebook.extract.base import ExtractedEvent, Extractor
+from casebook.store import extractions as stored
+from casebook.store.engine import Store
+from casebook.store.extractions import SourceText
+
+
+@cache
+def _worker_extractor(jurisdiction: str) -> Extractor:
+    from casebook.extract.rules import RuleExtractor
+
+    return RuleExtractor.default(jurisdiction)
+
+
+def extract_batch(
+    pairs: list[tuple[str, dt.date | None]], jurisdiction: str
+) -> list[list[ExtractedEvent]]:
+    """Runs on a worker: the pure per-source function over one batch."""
+    return list(_worker_extractor(jurisdiction).extract_many(pairs))
+
+
+def extract_on_dask(
+    store: Store,
+    extractor: Extractor,
+    batches: list[list[str]],
+    workers: int,
+    scheduler: str | None,
+) -> Iterator[tuple[list[SourceText], list[list[ExtractedEvent]]]]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    jurisdiction = getattr(getattr(extractor, "catalogue", None), "jurisdiction", "hk")
+    cluster = (
+        None
+        if scheduler
+        else LocalCluster(
+            n_workers=max(workers, 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        )
+    )
+    client = Client(scheduler or cluster)
+    try:
+        texts: dict[int, list[SourceText]] = {}
+        numbers = {}
+        for number, ids in enumerate(batches):
+            with store.reader() as session:
+                texts[number] = stored.source_texts(session, ids)
+            pairs = [(t.text, t.published) for t in texts[number]]
+            numbers[client.submit(extract_batch, pairs, jurisdiction, pure=False)] = number
+        for future in as_completed(list(numbers)):
+            number = numbers.pop(future)
+            yield texts.pop(number), future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

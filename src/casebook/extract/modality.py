@@ -1,0 +1,90 @@
+"""Is a trigger stated as having happened? Negation, hedging, the future and plans are not."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+MODALS = frozenset(
+    {"could", "may", "might", "would", "will", "can", "should", "must", "shall", "'ll", "wo", "ca"}
+)
+# Verbs whose complement has not happened: "could face life", "plans to disband".
+UNREALISED = frozenset(
+    {
+        "face",
+        "risk",
+        "plan",
+        "expect",
+        "intend",
+        "threaten",
+        "seek",
+        "want",
+        "aim",
+        "hope",
+        "try",
+        "propose",
+        "consider",
+        "urge",
+        "call",
+        "demand",
+        "warn",
+        "vow",
+        "fear",
+        "prepare",
+        "ask",
+        "request",
+        "apply",
+        "deny",
+        "avoid",
+        "escape",
+        "evade",
+        "refuse",
+        "resist",
+    }
+)
+# Verbs whose complement is a decision taken, which counts: "members voted to disband".
+DECIDED = frozenset({"vote", "decide", "agree", "resolve", "choose", "announce", "begin", "start"})
+CONDITIONAL = frozenset({"if", "unless", "whether", "before"})
+NEGATIONS = frozenset({"not", "n't", "never", "no"})
+_CLIMB = frozenset({"xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "nsubjpass", "auxpass"})
+
+
+def unrealised_reason(trigger: Token) -> str | None:
+    """Why the trigger is not a stated event (negated, modal, planned…), or None if it is."""
+    token: Token | None = trigger
+    for _ in range(4):  # the trigger and the few heads that govern it
+        if token is None:
+            break
+        reason = _own_reason(token, is_trigger=token is trigger)
+        if reason:
+            return reason
+        if token.dep_ not in _CLIMB or token.head is token:
+            break
+        if token.head.lemma_ in DECIDED:
+            break
+        token = token.head
+    return None
+
+
+def _own_reason(token: Token, is_trigger: bool) -> str | None:
+    for child in token.children:
+        if child.dep_ == "neg" or (child.lower_ in NEGATIONS and child.dep_ in {"advmod", "det"}):
+            return f"negated ({child.text} {token.text})"
+        if child.dep_ in {"aux", "auxpass"} and child.lower_ in MODALS:
+            return f"modal ({child.text} {token.text})"
+        if child.dep_ == "mark" and child.lower_ in CONDITIONAL:
+            return f"conditional ({child.text} … {token.text})"
+    if not is_trigger and token.lemma_ in UNREALISED:
+        return f"not realised ({token.text} …)"
+    if token.tag_ == "VB" and token.dep_ in {"xcomp", "ccomp"} and token.head.lemma_ not in DECIDED:
+        return None if is_trigger is False else _future_infinitive(token)
+    return None
+
+
+def _future_infinitive(token: Token) -> str | None:
+    # "police are expected to arrest", "set to close": an infinitive under a non-decision verb.
+    head = token.head
+    if head.lemma_ in DECIDED:
+        return None
+    if head.lemma_ in UNREALISED or head.lemma_ in {"be", "set", "due", "go"}:
+        return f"not realised ({head.text} to {token.text})"
+    return None

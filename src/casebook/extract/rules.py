@@ -1,0 +1,441 @@
+"""The rule-based extractor: spaCy parse + trigger patterns + argument rules + the catalogue.
+
+Per sentence: find triggers, drop the ones not stated as having happened, attach
+arguments through the parse, read dates, counts, ages, laws and sentence lengths, and
+record the quote span and rule behind every field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.tokens import Token as SpacyToken
+from spacy.util import filter_spans
+
+from casebook.extract import arguments, dates, quantities
+from casebook.extract.base import (
+    ExtractedEvent,
+    FieldEvidence,
+    OrganisationMention,
+    PersonMention,
+)
+from casebook.extract.base import Span as Quote
+from casebook.extract.modality import unrealised_reason
+from casebook.extract.pipeline import load_pipeline
+from casebook.extract.triggers import Trigger, TriggerSet, find_triggers, load_triggers
+from casebook.laws import Catalogue, load_catalogue
+from casebook.model import DatePrecision, EventType, FuzzyDate
+
+VERSION = "1"
+PERSON_EVENTS = frozenset(
+    {
+        EventType.ARREST,
+        EventType.CHARGE,
+        EventType.BAIL_GRANTED,
+        EventType.BAIL_DENIED,
+        EventType.CONVICTION,
+        EventType.ACQUITTAL,
+        EventType.SENTENCE,
+        EventType.RELEASE,
+        EventType.WARRANT,
+    }
+)
+ORGANISATION_EVENTS = frozenset(
+    {
+        EventType.ORG_DISBANDED,
+        EventType.ORG_CLOSED,
+        EventType.ORG_RELOCATED,
+    }
+)
+TOTAL_CUE = re.compile(
+    r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
+    r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
+    r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
+    re.IGNORECASE,
+)
+AS_OF = re.compile(
+    r"\b(?:as (?:of|at)|by|up to|until)\s+((?:the end of |end-)?[\w ,]{3,25}?\d{4}|"
+    r"[\w ]{3,20}?(?=,| \w+ had| people| persons))",
+    re.IGNORECASE,
+)
+ORG_NOUNS = frozenset(
+    {
+        "union",
+        "alliance",
+        "front",
+        "group",
+        "party",
+        "newspaper",
+        "outlet",
+        "office",
+        "offices",
+        "bureau",
+        "organisation",
+        "organization",
+        "association",
+        "church",
+        "council",
+        "federation",
+        "confederation",
+        "society",
+        "league",
+        "network",
+        "coalition",
+        "collective",
+        "foundation",
+        "company",
+        "paper",
+        "tabloid",
+        "site",
+        "platform",
+        "station",
+        "magazine",
+        "news",
+        "daily",
+        "press",
+        "media",
+        "newsroom",
+        "branch",
+        "chapter",
+        "headquarters",
+        "operations",
+        "museum",
+        "trust",
+        "fund",
+        "institute",
+        "centre",
+        "center",
+        "club",
+        "movement",
+        "campaign",
+    }
+)
+_NAME_PATTERNS = [
+    # Cantonese names as reporters write them: "Chan Siu-ming", "LAI Chee-ying",
+    # "Jimmy Lai Chee-ying" (an English given name before the family name).
+    [
+        {"IS_TITLE": True, "POS": "PROPN", "OP": "?"},
+        {"IS_TITLE": True},
+        {"IS_TITLE": True},
+        {"ORTH": "-"},
+        {"IS_LOWER": True},
+    ],
+    [
+        {"IS_UPPER": True, "LENGTH": {"<=": 6}},
+        {"IS_TITLE": True},
+        {"ORTH": "-"},
+        {"IS_LOWER": True},
+    ],
+]
+
+
+@dataclass
+class RuleExtractor:
+    """Rules v1 over spaCy's English pipeline; see docs/extraction.md."""
+
+    nlp: Language
+    triggers: TriggerSet
+    catalogue: Catalogue
+    name: str = "rules"
+
+    @classmethod
+    def default(cls, jurisdiction: str = "hk") -> RuleExtractor:
+        return cls(load_pipeline(), load_triggers(), load_catalogue(jurisdiction))
+
+    @property
+    def version(self) -> str:
+        return f"{VERSION}+{self.triggers.name}+{self.catalogue.jurisdiction}.v{self.catalogue.version}"
+
+    @cached_property
+    def _laws(self) -> tuple[PhraseMatcher, dict[str, str]]:
+        matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        ids: dict[str, str] = {}
+        for number, (phrase, target) in enumerate(self.catalogue.phrases()):
+            key = f"law{number}"
+            ids[key] = target
+            matcher.add(key, [self.nlp.make_doc(phrase)])
+        return matcher, ids
+
+    @cached_property
+    def _names(self) -> Matcher:
+        matcher = Matcher(self.nlp.vocab)
+        matcher.add("cantonese_name", _NAME_PATTERNS)
+        return matcher
+
+    def extract(self, text: str, published: dt.date | None) -> list[ExtractedEvent]:
+        return self.events_of(self.nlp(text), published)
+
+    def extract_many(
+        self, texts: Iterable[tuple[str, dt.date | None]], batch_size: int = 32
+    ) -> Iterator[list[ExtractedEvent]]:
+        pairs = ((text, published) for text, published in texts)
+        for doc, published in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+            yield self.events_of(doc, published)
+
+    def events_of(self, doc: Doc, published: dt.date | None) -> list[ExtractedEvent]:
+        names = self._person_names(doc)
+        laws = [
+            (doc[s:e], self._laws[1][self.nlp.vocab.strings[m]]) for m, s, e in self._laws[0](doc)
+        ]
+        found: list[ExtractedEvent] = []
+        for sentence in doc.sents:
+            found.extend(_Sentence(self, sentence, published, names, laws).events())
+        return found
+
+    def _person_names(self, doc: Doc) -> list[Span]:
+        spans = [e for e in doc.ents if e.label_ == "PERSON"]
+        spans += [doc[s:e] for _, s, e in self._names(doc)]
+        return [s for s in filter_spans(spans) if not _looks_like_org(s)]
+
+
+def _looks_like_org(span: Span) -> bool:
+    return span[-1].lower_ in ORG_NOUNS or span.text.lower().startswith(("the ", "hong kong"))
+
+
+class _Sentence:
+    """Extraction within one sentence."""
+
+    def __init__(
+        self,
+        extractor: RuleExtractor,
+        sentence: Span,
+        published: dt.date | None,
+        names: list[Span],
+        laws: list[tuple[Span, str]],
+    ) -> None:
+        self.x = extractor
+        self.sentence = sentence
+        self.published = published
+        self.names = [n for n in names if sentence.start <= n.start < sentence.end]
+        self.laws = [(s, i) for s, i in laws if sentence.start <= s.start < sentence.end]
+        self.rule = f"{extractor.name}.v{VERSION}"
+        self.evidence = Quote(sentence.start_char, sentence.end_char, sentence.text)
+
+    def events(self) -> list[ExtractedEvent]:
+        triggers = [
+            t
+            for t in find_triggers(self.x.nlp, self.x.triggers, self.sentence)
+            if unrealised_reason(t.token) is None
+        ]
+        tokens = [t.token for t in triggers]
+        events: dict[EventType, ExtractedEvent] = {}
+        anchors: dict[int, FuzzyDate | None] = {}
+        for trigger in triggers:
+            event = self._event(trigger, tokens, anchors)
+            if event is None:
+                continue
+            if event.type in events:
+                _merge(events[event.type], event)
+            else:
+                events[event.type] = event
+        return list(events.values())
+
+    def _event(
+        self, trigger: Trigger, others: list[SpacyToken], anchors: dict[int, FuzzyDate | None]
+    ) -> ExtractedEvent | None:
+        token = trigger.token
+        clause = arguments.clause_tokens(token, others)
+        roots = arguments.argument_roots(token)
+        args = arguments.tokens_of(roots, stop=token)
+        event = ExtractedEvent(
+            type=trigger.type, evidence=self.evidence, rule=f"{self.rule}:{trigger.rule.id}"
+        )
+        event.fields["type"] = self._field(trigger.start, trigger.end, trigger.rule.id)
+        self._attach_people(event, args)
+        self._attach_count(event, args)
+        self._attach_date(event, token, clause, anchors)
+        self._attach_law(event, clause)
+        self._attach_organisations(event, args, clause)
+        if event.type is EventType.SENTENCE:
+            self._attach_sentence_length(event, token, clause)
+        self._attach_place(event, clause)
+        if not self._plausible(event, trigger, roots):
+            return None
+        self._maybe_total(event)
+        event.confidence = _confidence(event)
+        return event
+
+    def _field(self, start: int, end: int, rule: str) -> FieldEvidence:
+        doc = self.sentence.doc
+        span = doc[start:end]
+        return FieldEvidence(
+            Quote(span.start_char, span.end_char, span.text), f"{self.rule}:{rule}"
+        )
+
+    def _char_field(self, start: int, end: int, rule: str) -> FieldEvidence:
+        text = self.sentence.doc.text
+        return FieldEvidence(Quote(start, end, text[start:end]), f"{self.rule}:{rule}")
+
+    def _attach_people(self, event: ExtractedEvent, args: list[SpacyToken]) -> None:
+        for person in arguments.persons_in(self.sentence, args, self.names):
+            span = Quote(
+                person.start, person.end, self.sentence.doc.text[person.start : person.end]
+            )
+            event.persons.append(PersonMention(person.name, span, person.age, person.chinese_name))
+        if event.persons:
+            first = event.persons[0].span
+            event.fields["persons"] = FieldEvidence(first, f"{self.rule}:persons.argument")
+        ages = arguments.age_range_in(self.sentence)
+        if ages and not any(p.age for p in event.persons):
+            event.ages = ages
+
+    def _attach_count(self, event: ExtractedEvent, args: list[SpacyToken]) -> None:
+        count = arguments.count_in(args)
+        if count is None:
+            return
+        event.count = count.value
+        event.fields["count"] = self._char_field(count.start, count.end, "count.argument")
+
+    def _attach_date(
+        self,
+        event: ExtractedEvent,
+        token: SpacyToken,
+        clause: list[SpacyToken],
+        anchors: dict[int, FuzzyDate | None],
+    ) -> None:
+        inside = {t.i for t in clause}
+        for entity in self.sentence.ents:
+            if entity.label_ != "DATE" or entity.start not in inside:
+                continue
+            found = dates.resolve_date(entity.text, self.published)
+            rule = "date.entity"
+            if found is None and token.dep_ == "conj" and anchors.get(token.head.i):
+                found = dates.shift(anchors[token.head.i], entity.text)  # type: ignore[arg-type]
+                rule = "date.relative_to_previous_event"
+            if found is not None:
+                event.date = found
+                event.fields["date"] = self._field(entity.start, entity.end, rule)
+                break
+        if event.date is None and token.dep_ == "conj" and anchors.get(token.head.i):
+            event.date = anchors[token.head.i]
+            event.fields["date"] = event.fields.get("date") or self._field(
+                token.i, token.i + 1, "date.shared_with_previous_event"
+            )
+        anchors[token.i] = event.date
+
+    def _attach_law(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
+        inside = {t.i for t in clause}
+        chosen = [m for m in self.laws if m[0].start in inside] or self.laws
+        if not chosen or event.type in ORGANISATION_EVENTS:
+            return
+        offences = [(s, i) for s, i in chosen if i.count(".") >= 2]
+        span, target = (offences or chosen)[0]
+        if target.count(".") >= 2:
+            target = _sedition_by_date(target, event.date)
+            event.offence = target
+            event.law = (
+                self.x.catalogue.law_of(target).id if self.x.catalogue.knows(target) else None
+            )
+            event.fields["offence"] = self._field(span.start, span.end, "law.catalogue_phrase")
+        else:
+            event.law = target if ".series." not in target else None
+        if event.law:
+            event.fields["law"] = self._field(span.start, span.end, "law.catalogue_phrase")
+
+    def _attach_organisations(
+        self, event: ExtractedEvent, args: list[SpacyToken], clause: list[SpacyToken]
+    ) -> None:
+        if event.type not in ORGANISATION_EVENTS | {EventType.RAID, EventType.ASSET_FREEZE}:
+            return
+        pool = {t.i for t in (args or clause)}
+        for entity in self.sentence.ents:
+            if entity.label_ in {"ORG", "FAC", "NORP", "WORK_OF_ART", "PRODUCT"} and (
+                entity.start in pool or entity.end - 1 in pool
+            ):
+                name = entity.text.removeprefix("the ").removeprefix("The ")
+                span = Quote(entity.start_char, entity.end_char, entity.text)
+                event.organisations.append(OrganisationMention(name, span))
+        if not event.organisations:
+            for root in (t for t in args if t.lower_ in ORG_NOUNS and t.dep_ != "compound"):
+                phrase = self.sentence.doc[root.left_edge.i : root.i + 1]
+                if any(t.is_title for t in phrase if t.dep_ != "det"):
+                    name = phrase.text.removeprefix("the ").removeprefix("The ")
+                    quote = Quote(phrase.start_char, phrase.end_char, phrase.text)
+                    event.organisations.append(OrganisationMention(name, quote))
+                break
+        if event.organisations:
+            event.fields["organisations"] = FieldEvidence(
+                event.organisations[0].span, f"{self.rule}:organisations.argument"
+            )
+
+    def _attach_sentence_length(
+        self, event: ExtractedEvent, token: SpacyToken, clause: list[SpacyToken]
+    ) -> None:
+        after = [t for t in clause if t.i > token.i]
+        if not after:
+            return
+        span = self.sentence.doc[after[0].i : after[-1].i + 1]
+        months = quantities.parse_sentence_months(span.text)
+        if months is not None:
+            event.sentence_months = months
+            event.fields["sentence_months"] = self._field(span.start, span.end, "sentence.length")
+
+    def _attach_place(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
+        inside = {t.i for t in clause}
+        for entity in self.sentence.ents:
+            if entity.label_ in {"GPE", "LOC", "FAC"} and entity.start in inside:
+                head = entity.root.head
+                if head.lower_ in {"in", "at"} and entity.text not in {"Hong Kong", "Beijing"}:
+                    event.place = entity.text
+                    event.fields["place"] = self._field(entity.start, entity.end, "place.prep")
+                    return
+
+    def _plausible(self, event: ExtractedEvent, trigger: Trigger, roots: list[SpacyToken]) -> bool:
+        if event.type in ORGANISATION_EVENTS:
+            return bool(event.organisations) or any(r.lower_ in ORG_NOUNS for r in roots)
+        if trigger.token.pos_ in {"NOUN", "PROPN"} and event.type is not EventType.WARRANT:
+            return bool(event.persons or event.count is not None or event.date)
+        if event.type is EventType.RAID:
+            return bool(event.organisations or roots)
+        return True
+
+    def _maybe_total(self, event: ExtractedEvent) -> None:
+        if event.type not in PERSON_EVENTS or event.count is None:
+            return
+        if not TOTAL_CUE.search(self.sentence.text) or event.persons:
+            return
+        event.counts_type = event.type
+        event.type = EventType.REPORTED_TOTAL
+        as_of = AS_OF.search(self.sentence.text)
+        if as_of:
+            found = dates.resolve_date(as_of.group(1), self.published)
+            if found is not None:
+                event.date = found
+                start = self.sentence.start_char + as_of.start(1)
+                event.fields["date"] = self._char_field(
+                    start, start + len(as_of.group(1)), "date.as_of"
+                )
+
+
+def _sedition_by_date(offence: str, when: FuzzyDate | None) -> str:
+    # Sedition moved from the Crimes Ordinance into the 2024 ordinance on 23 March 2024.
+    if offence == "hk.crimes.s10" and when is not None and when.value >= dt.date(2024, 3, 23):
+        return "hk.snso.s24"
+    return offence
+
+
+def _merge(kept: ExtractedEvent, other: ExtractedEvent) -> None:
+    names = {p.name for p in kept.persons}
+    kept.persons.extend(p for p in other.persons if p.name not in names)
+    for attribute in ("date", "count", "law", "offence", "sentence_months", "place"):
+        if getattr(kept, attribute) is None and getattr(other, attribute) is not None:
+            setattr(kept, attribute, getattr(other, attribute))
+            key = "date" if attribute == "date" else attribute
+            if key in other.fields:
+                kept.fields[key] = other.fields[key]
+
+
+def _confidence(event: ExtractedEvent) -> float:
+    score = 0.5
+    score += 0.15 if (event.persons or event.count is not None or event.organisations) else 0
+    score += 0.15 if event.date else 0
+    score += 0.1 if event.law else 0
+    score -= 0.1 if event.date and event.date.precision is DatePrecision.APPROX else 0
+    return min(score, 0.95)

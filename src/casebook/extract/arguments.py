@@ -121,6 +121,12 @@ def _noun_arguments(noun: Token) -> list[Token]:
     return found
 
 
+def is_among_those(trigger: Token) -> bool:
+    """ "X was among those detained": the participle names who, through the copula."""
+    head = trigger.head
+    return head.lower_ == "those" and head.dep_ == "pobj" and head.head.lower_ == "among"
+
+
 def _through_among(head: Token) -> Token:
     # "a 15-year-old was among those detained": the subject of the copula.
     if head.lower_ == "those" and head.dep_ == "pobj" and head.head.lower_ == "among":
@@ -136,7 +142,7 @@ def tokens_of(roots: Iterable[Token], stop: Token | None = None) -> list[Token]:
     seen: dict[int, Token] = {}
     for root in roots:
         for token in root.subtree:
-            if stop is not None and token is not stop and token.dep_ in {"relcl", "acl"}:
+            if stop is not None and token.i != stop.i and token.dep_ in {"relcl", "acl"}:
                 continue
             seen[token.i] = token
     return [seen[i] for i in sorted(seen)]
@@ -270,10 +276,6 @@ def clause_tokens(trigger: Token, other_triggers: list[Token]) -> list[Token]:
     """The trigger's own clause: its subtree, less the subtrees of other triggers under it."""
     excluded: set[int] = set()
     for other in other_triggers:
-        if (
-            other is not trigger
-            and other.is_ancestor(trigger) is False
-            and trigger.is_ancestor(other)
-        ):
+        if other.i != trigger.i and trigger.is_ancestor(other):
             excluded.update(t.i for t in other.subtree)
     return [t for t in trigger.subtree if t.i not in excluded]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import warnings
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
@@ -42,7 +41,10 @@ _PERIODS = {"day": DatePrecision.DAY, "part_of_day": DatePrecision.DAY,
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _WEEKDAYS = [d.lower() for d in calendar.day_name]
 _UNIT = r"(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centurie)s?"
-_COUNT = r"\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+ty|several|few|couple|some|many"  # noqa: E501
+_COUNT = (
+    r"\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+ty"
+    r"|several|few|couple|some|many"
+)
 _TIME_OF_DAY = re.compile(
     r"(?:\bat\s+)?(?:\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b"
     r"|\b(?:noon|midday|midnight)\b)"
@@ -50,7 +52,7 @@ _TIME_OF_DAY = re.compile(
 _LEADING = re.compile(r"^(?:on|in|since|during|from|by|as of|until|till|at|of)\s+")
 _APPROX = re.compile(r"^(?:about|around|approximately|roughly|some|nearly|almost|circa|c\.)\s+")
 _NOT_A_DATE = (
-    re.compile(r"^[\d,.]+$(?<!^\d{4})"),  # a bare number other than a year: an age, a count
+    re.compile(r"^(?!\d{4}$)[\d,]+(?:\.\d+)?$"),  # a bare number but a year: an age, a count
     re.compile(r"\b(?:aged?|year-old|years? old)\b"),
     re.compile(r"\b\d{4}s\b|'\d0s\b"),  # decades are not handled
     # relative to another event, not to publication: shift() reads these
@@ -64,7 +66,7 @@ _WEEKDAY = re.compile(
     rf"^(?:(last|this past|past|this)\s+)?({'|'.join(_WEEKDAYS)})"
     r"(?:\s+(?:morning|afternoon|evening|night))?$"
 )
-_SAME_DAY = {"today", "this morning", "this afternoon", "this evening", "tonight", "overnight"}
+_SAME_DAY = {"today", "this morning", "this afternoon", "this evening", "tonight"}
 _LAST_MONTH_NAME = re.compile(rf"^last\s+({'|'.join(_MONTHS)})$")
 _PART_OF = re.compile(
     r"^(early|mid|late|the end of|end of|the beginning of|beginning of|the start of"
@@ -119,6 +121,7 @@ def _normalise(text: str) -> str | None:
 
 
 def _century(two_digits: str) -> str:
+    # "June '20" → June 2020; reports rarely abbreviate years further back than the 1940s.
     return ("20" if int(two_digits) <= 40 else "19") + two_digits
 
 
@@ -180,9 +183,7 @@ def _part_of_period(phrase: str, published: date) -> FuzzyDate | None:
 def _dateparser(phrase: str, published: date) -> FuzzyDate | None:
     settings = {**_SETTINGS, "RELATIVE_BASE": datetime.combine(published, time(12))}
     parser = DateDataParser(languages=["en"], settings=settings)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # dateparser's deprecation noise, not ours
-        return _from_date_data(parser.get_date_data(phrase))
+    return _from_date_data(parser.get_date_data(phrase))
 
 
 def _from_date_data(data: DateData) -> FuzzyDate | None:
@@ -208,8 +209,8 @@ _RULES: tuple[Callable[[str, date], FuzzyDate | None], ...] = (
 )
 
 _SHIFT = re.compile(
-    r"^(?:(?P<count>(?!the\b).+?)\s+(?P<unit>day|week|month|year)s?\s+(?P<dir>later|after|afterwards?"
-    r"|on|earlier|before|previously)"
+    r"^(?:(?P<count>(?!the\b).+?)\s+(?P<unit>day|week|month|year)s?"
+    r"\s+(?P<dir>later|after|afterwards?|on|earlier|before|previously)"
     r"|the\s+(?P<dir2>following|next|previous|preceding)\s+(?P<unit2>day|week|month|year)"
     r"|the\s+(?P<unit3>day|week|month|year)\s+(?P<dir3>after|before))$"
 )
@@ -229,7 +230,13 @@ def shift(anchor: FuzzyDate, text: str) -> FuzzyDate | None:
     offset = _read_offset(text)
     if offset is None:
         return None
-    count, unit, vague = offset
+    try:
+        return _moved(anchor, *offset)
+    except (ValueError, OverflowError):  # moved off either end of the calendar
+        return None
+
+
+def _moved(anchor: FuzzyDate, count: int, unit: str, vague: bool) -> FuzzyDate:
     if unit in {"day", "week"}:
         days = timedelta(days=count * (7 if unit == "week" else 1))
         if anchor.precision is DatePrecision.DAY:

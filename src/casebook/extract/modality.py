@@ -48,16 +48,22 @@ NEGATIONS = frozenset({"not", "n't", "never", "no"})
 _CLIMB = frozenset({"xcomp", "ccomp", "dobj", "pobj", "prep", "advcl", "nsubjpass", "auxpass"})
 
 
+NOBODY = frozenset({"none", "nobody", "neither", "noone"})
+
+
 def unrealised_reason(trigger: Token) -> str | None:
     """Why the trigger is not a stated event (negated, modal, planned…), or None if it is."""
+    reason = _nobody(trigger) or _generic_or_ongoing(trigger)
+    if reason:
+        return reason
     token: Token | None = trigger
     for _ in range(4):  # the trigger and the few heads that govern it
         if token is None:
             break
-        reason = _own_reason(token, is_trigger=token is trigger)
+        reason = _own_reason(token, is_trigger=token.i == trigger.i)
         if reason:
             return reason
-        if token.dep_ not in _CLIMB or token.head is token:
+        if token.dep_ not in _CLIMB or token.head.i == token.i:
             break
         if token.head.lemma_ in DECIDED:
             break
@@ -87,4 +93,29 @@ def _future_infinitive(token: Token) -> str | None:
         return None
     if head.lemma_ in UNREALISED or head.lemma_ in {"be", "set", "due", "go"}:
         return f"not realised ({head.text} to {token.text})"
+    return None
+
+
+def _nobody(trigger: Token) -> str | None:
+    # "No one was arrested", "None of the eight has been arrested", "Neither has been charged".
+    verb = trigger.head if trigger.dep_ == "conj" else trigger
+    for child in verb.children:
+        if child.dep_ not in {"nsubj", "nsubjpass"}:
+            continue
+        if child.lower_ in NOBODY or any(
+            d.lower_ == "no" and d.dep_ == "det" for d in child.children
+        ):
+            return f"nobody ({child.text} … {trigger.text})"
+    return None
+
+
+def _generic_or_ongoing(trigger: Token) -> str | None:
+    # "People are prosecuted for their acts" (generic), "is being detained" (a state, not an act).
+    auxes = [c for c in trigger.children if c.dep_ in {"aux", "auxpass"}]
+    if any(a.lower_ == "being" for a in auxes):
+        return f"ongoing (being {trigger.text})"
+    if any(a.dep_ == "auxpass" and a.tag_ in {"VBP", "VBZ"} for a in auxes) and not any(
+        a.dep_ == "aux" for a in auxes
+    ):
+        return f"generic present ({trigger.text})"
     return None

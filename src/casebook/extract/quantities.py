@@ -115,7 +115,7 @@ def number_words_to_int(text: str) -> int | None:
             if not 0 < group < 100:
                 return None
             group *= 100 if token == "hundred" else 12
-        elif token in _SCALES and 0 < group and _SCALES[token] < last_scale:
+        elif token in _SCALES and group > 0 and _SCALES[token] < last_scale:
             total, group, last_scale = total + group * _SCALES[token], 0, _SCALES[token]
         else:
             return None
@@ -180,12 +180,14 @@ _AGE_RANGE = re.compile(
     rf"\baged\s+(?:between\s+|from\s+)?{_AGE_NUMBER}\s*(?:-|–|to|and)\s*{_AGE_NUMBER}\b"
 )
 _AGE_SINGLE = re.compile(
-    rf"\b{_AGE_NUMBER}[\s-]+years?[\s-]+old\b|\baged\s+{_AGE_NUMBER}\b(?!\s*(?:-|–|to|and)\s*{_AGE_NUMBER}\b)"
+    rf"\b{_AGE_NUMBER}[\s-]+years?[\s-]+old\b"
+    rf"|\baged\s+{_AGE_NUMBER}\b(?!\s*(?:-|–|to|and)\s*{_AGE_NUMBER}\b)"  # not a range's start
 )
 _AGE_EXTREME = re.compile(rf"\bas\s+(young|old)\s+as\s+{_AGE_NUMBER}\b")
 _AGE_DECADE = re.compile(
     r"\bin\s+(?:his|her|their)\s+(early|mid|late)?[\s-]*(\d0)'?s\b"
-    r"|\bin\s+(?:his|her|their)\s+(early|mid|late)?[\s-]*(twen|thir|for|fif|six|seven|eigh|nine)ties\b"
+    r"|\bin\s+(?:his|her|their)\s+(early|mid|late)?[\s-]*"
+    r"(twen|thir|for|fif|six|seven|eigh|nine)ties\b"
 )
 _DECADE_WORDS = {"twen": 20, "thir": 30, "for": 40, "fif": 50, "six": 60, "seven": 70,
                  "eigh": 80, "nine": 90}  # fmt: skip
@@ -243,6 +245,7 @@ _DURATION = re.compile(
     rf"\b(?P<number>{_NUMBER})(?P<half>\s+and\s+a\s+half)?[\s-]+"
     rf"(?P<unit>year|month|week|day)s?\b(?:'|’)?(?P<half_after>\s+and\s+a\s+half)?"
 )
+_JOINER = re.compile(r"[\s,]*(?:and\s+)?")
 _LIFE = re.compile(
     r"\blife\s+(?:imprisonment|sentences?|terms?|in\s+(?:prison|jail))\b|\b(?:for|to)\s+life\b"
 )
@@ -257,23 +260,25 @@ def parse_sentence_months(text: str) -> float | None:
     text = re.sub(r"\bhalf\s+an?\s+", "0.5 ", text.lower().replace("’", "'"))
     if _LIFE.search(text):
         return LIFE
-    total, found = 0.0, False
+    total, end = 0.0, None
     for match in _DURATION.finditer(text):
         number = _duration_number(match.group("number"))
         if number is None:
             continue
+        if end is not None and not _JOINER.fullmatch(text[end : match.start()]):
+            break  # only the first term counts: "10 years, two days after…" is 120
         if match.group("half") or match.group("half_after"):
             number += 0.5
-        total += number * _DURATION_UNITS[match.group("unit")]
-        found = True
-    return round(total, 1) if found else None
+        total, end = total + number * _DURATION_UNITS[match.group("unit")], match.end()
+    return None if end is None else round(total, 1)
 
 
 def _duration_number(text: str) -> float | None:
-    text = text.strip()
     if text in {"a", "an"}:
         return 1.0
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
     value = number_words_to_int(text)
+    if value is None:  # "a five-year sentence": the article is not part of the number
+        value = number_words_to_int(re.sub(r"^an?\s+", "", text))
     return None if value is None else float(value)

@@ -54,8 +54,15 @@ ORGANISATION_EVENTS = frozenset(
         EventType.ORG_RELOCATED,
     }
 )
+TOTALLED = PERSON_EVENTS | ORGANISATION_EVENTS | {EventType.ASSET_FREEZE}
+RUNNING_TOTAL = re.compile(
+    r"\bbringing (?:the (?:total|number)[\w\s']*? to|to) ((?:more than |at least )?[\d,]+|[a-z]+(?:-[a-z]+)?)",
+    re.IGNORECASE,
+)
 TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
+    r"the number of|of (?:those|these|whom|them)|among (?:them|whom|those)|during the year|"
+    r"in the past (?:year|month|\w+ (?:years|months))|in the (?:two|three|\w+) (?:months|years) since|"
     r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
     r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
     re.IGNORECASE,
@@ -225,22 +232,28 @@ class _Sentence:
             if unrealised_reason(t.token) is None
         ]
         tokens = [t.token for t in triggers]
-        events: dict[EventType, ExtractedEvent] = {}
+        events: dict[tuple[EventType, EventType | None], ExtractedEvent] = {}
         anchors: dict[int, FuzzyDate | None] = {}
         for trigger in triggers:
             event = self._event(trigger, tokens, anchors)
             if event is None:
                 continue
-            if event.type in events:
-                _merge(events[event.type], event)
+            key = (event.type, event.counts_type)
+            if key in events:
+                _merge(events[key], event)
             else:
-                events[event.type] = event
+                events[key] = event
+        running = self._running_total(list(events.values()))
+        if running is not None and (running.type, running.counts_type) not in events:
+            events[(running.type, running.counts_type)] = running
         return list(events.values())
 
     def _event(
         self, trigger: Trigger, others: list[SpacyToken], anchors: dict[int, FuzzyDate | None]
     ) -> ExtractedEvent | None:
         token = trigger.token
+        if token.dep_ == "acl" and not arguments.is_among_those(token):
+            return None  # "those arrested", "the 305 persons arrested": a reference, not an act
         clause = arguments.clause_tokens(token, others)
         roots = arguments.argument_roots(token)
         args = arguments.tokens_of(roots, stop=token)
@@ -300,25 +313,67 @@ class _Sentence:
         clause: list[SpacyToken],
         anchors: dict[int, FuzzyDate | None],
     ) -> None:
-        inside = {t.i for t in clause}
-        for entity in self.sentence.ents:
-            if entity.label_ != "DATE" or entity.start not in inside:
-                continue
+        anchor = anchors.get(token.head.i) if token.dep_ == "conj" else None
+        for entity, rule in self._date_candidates(token, clause):
             found = dates.resolve_date(entity.text, self.published)
-            rule = "date.entity"
-            if found is None and token.dep_ == "conj" and anchors.get(token.head.i):
-                found = dates.shift(anchors[token.head.i], entity.text)  # type: ignore[arg-type]
+            if found is None and anchor is not None:
+                found = dates.shift(anchor, entity.text) or (
+                    anchor if "same" in entity.text.lower() else None
+                )
                 rule = "date.relative_to_previous_event"
             if found is not None:
                 event.date = found
                 event.fields["date"] = self._field(entity.start, entity.end, rule)
                 break
-        if event.date is None and token.dep_ == "conj" and anchors.get(token.head.i):
-            event.date = anchors[token.head.i]
-            event.fields["date"] = event.fields.get("date") or self._field(
-                token.i, token.i + 1, "date.shared_with_previous_event"
-            )
+        if event.date is None and anchor is not None:
+            event.date = anchor
+            event.fields["date"] = self._field(token.i, token.i + 1, "date.shared_with_previous")
+        if event.date is None and self._heading_date is not None:
+            entity = self._heading_date
+            event.date = dates.resolve_date(entity.text, self.published)
+            if event.date:
+                event.fields["date"] = self._field(entity.start, entity.end, "date.line_heading")
         anchors[token.i] = event.date
+
+    def _date_candidates(
+        self, token: SpacyToken, clause: list[SpacyToken]
+    ) -> list[tuple[Span, str]]:
+        """DATE entities that date this trigger: in its clause, else on the verb governing it."""
+        inside = {t.i for t in clause}
+        own = [e for e in self._dates if e.start in inside]
+        ranked = sorted(
+            (_path_length(e, token), abs(e.start - token.i), e)
+            for e in own
+            if _dates_trigger(e, token)
+        )
+        if ranked:
+            return [(e, "date.clause") for _, _, e in ranked]
+        governor = _governor(token)
+        if governor is None:
+            return []
+        above = [
+            e
+            for e in self._dates
+            if e.start not in inside
+            and _dates_trigger(e, governor)
+            and _path_length(e, governor) <= 2
+        ]
+        return [(e, "date.governing_verb") for e in above]
+
+    @cached_property
+    def _dates(self) -> list[Span]:
+        return [e for e in self.sentence.ents if e.label_ == "DATE" and not _is_dateline(e)]
+
+    @cached_property
+    def _heading_date(self) -> Span | None:
+        # Bulletins and court diaries: "4 June: ...", "Mon 1 Feb, High Court: ...".
+        head = self.sentence[:8]
+        if ":" not in head.text:
+            return None
+        for entity in self._dates:
+            if entity.start - self.sentence.start <= 1 and entity.end - self.sentence.start <= 6:
+                return entity
+        return None
 
     def _attach_law(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
         inside = {t.i for t in clause}
@@ -397,21 +452,128 @@ class _Sentence:
         return True
 
     def _maybe_total(self, event: ExtractedEvent) -> None:
-        if event.type not in PERSON_EVENTS or event.count is None:
+        """An aggregate someone published ("as of D, N had been arrested") is a reported_total."""
+        if event.type not in TOTALLED or event.count is None or event.persons:
             return
-        if not TOTAL_CUE.search(self.sentence.text) or event.persons:
+        if not TOTAL_CUE.search(self.sentence.text):
             return
         event.counts_type = event.type
         event.type = EventType.REPORTED_TOTAL
+        self._date_total(event)
+
+    def _date_total(self, event: ExtractedEvent) -> None:
         as_of = AS_OF.search(self.sentence.text)
-        if as_of:
-            found = dates.resolve_date(as_of.group(1), self.published)
-            if found is not None:
-                event.date = found
-                start = self.sentence.start_char + as_of.start(1)
-                event.fields["date"] = self._char_field(
-                    start, start + len(as_of.group(1)), "date.as_of"
-                )
+        found = dates.resolve_date(as_of.group(1), self.published) if as_of else None
+        if as_of and found is not None:
+            event.date = found
+            start = self.sentence.start_char + as_of.start(1)
+            end = start + len(as_of.group(1))
+            event.fields["date"] = self._char_field(start, end, "date.as_of")
+            return
+        quote = event.fields.get("date")
+        opening = quote is not None and re.search(
+            r"\b(since|from)\s+(the\s+)?$", self.sentence.doc.text[: quote.span.start][-20:]
+        )
+        if event.date is None or opening:
+            # A running total with no as-of date is as of publication.
+            event.date = FuzzyDate(self.published, DatePrecision.APPROX) if self.published else None
+            event.fields["date"] = FieldEvidence(self.evidence, f"{self.rule}:date.publication")
+
+    def _running_total(self, found: list[ExtractedEvent]) -> ExtractedEvent | None:
+        """ "…, bringing the total to 258": a total beside the event it adds to."""
+        match = RUNNING_TOTAL.search(self.sentence.text)
+        if match is None or not found:
+            return None
+        quantity = quantities.parse_quantity(match.group(1))
+        if quantity is None or quantity.value is None:
+            return None
+        base = found[0]
+        start = self.sentence.start_char + match.start(1)
+        total = ExtractedEvent(
+            type=EventType.REPORTED_TOTAL,
+            evidence=self.evidence,
+            rule=f"{self.rule}:total.running",
+            count=quantity.value,
+            counts_type=base.counts_type or base.type,
+            law=base.law,
+            offence=base.offence,
+        )
+        total.fields["type"] = self._char_field(
+            self.sentence.start_char + match.start(),
+            self.sentence.start_char + match.end(),
+            "total.running",
+        )
+        total.fields["count"] = self._char_field(
+            start, start + len(match.group(1)), "total.running"
+        )
+        for name in ("law", "offence"):
+            if name in base.fields:
+                total.fields[name] = base.fields[name]
+        self._date_total(total)
+        total.confidence = _confidence(total)
+        return total
+
+
+BLOCKING = frozenset(
+    {"until", "till", "pending", "adjourned", "hearing", "next", "before", "after", "ahead"}
+)
+
+
+def _path(entity: Span, target: SpacyToken) -> list[SpacyToken] | None:
+    """Tokens from the entity's root up to (not including) target; None if not under it."""
+    path, token = [], entity.root
+    for _ in range(12):
+        if token.i == target.i:
+            return path
+        path.append(token)
+        if token.head.i == token.i:
+            return None
+        token = token.head
+    return None
+
+
+def _path_length(entity: Span, target: SpacyToken) -> int:
+    path = _path(entity, target)
+    return len(path) if path is not None else 99
+
+
+def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
+    """Does the date modify this trigger, not a hearing, an offence or another verb?"""
+    path = _path(entity, trigger)
+    if path is None:
+        return False
+    words = {t.lower_ for t in path} | {
+        t.lower_ for t in entity.doc[max(entity.start - 2, 0) : entity.start]
+    }
+    if words & BLOCKING:
+        return False
+    # Through another verb or an offence description ("charged with rioting in 2019").
+    for token in path[1:]:
+        if token.pos_ in {"VERB", "AUX"}:
+            return False
+        if (
+            token.dep_ == "prep"
+            and token.head.i == trigger.i
+            and token.lower_ in {"with", "of", "to"}
+        ):
+            return False
+    return True
+
+
+def _governor(token: SpacyToken) -> SpacyToken | None:
+    """The verb a noun, infinitive or participle trigger hangs from ("issued warrants")."""
+    if token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {"xcomp", "acl", "advcl", "oprd"}:
+        head = token.head
+        if head.dep_ == "prep":
+            head = head.head
+        return head if head.i != token.i and head.pos_ in {"VERB", "AUX"} else None
+    return None
+
+
+def _is_dateline(entity: Span) -> bool:
+    # "HONG KONG, May 29 (Agency) -": the filing date, not an event's.
+    after = entity.doc[entity.end : entity.end + 1].text
+    return entity.start_char < 40 and after in {"(", "-", "–", "—", "/"}
 
 
 def _sedition_by_date(offence: str, when: FuzzyDate | None) -> str:

@@ -124,9 +124,12 @@ def find_triggers(nlp: Language, triggers: TriggerSet, sentence: Span) -> list[T
     """Triggers in one sentence; where two rules anchor on one token, the longer match wins."""
     by_id = {rule.id: rule for rule in triggers.rules}
     best: dict[int, Trigger] = {}
-    for match_id, start, end in _matcher(nlp, triggers)(sentence):
+    matches = _matcher(nlp, triggers)(sentence, with_alignments=True)
+    for match_id, start, end, alignment in matches:
         rule = by_id[nlp.vocab.strings[match_id]]
-        token = sentence[start + (rule.head or 0)]
+        # Optional pattern tokens shift positions: find the token matched by the head element.
+        offset = alignment.index(rule.head or 0) if (rule.head or 0) in alignment else 0
+        token = sentence[start + offset]
         found = Trigger(rule, token, sentence.start + start, sentence.start + end)
         current = best.get(token.i)
         if current is None or (found.end - found.start) > (current.end - current.start):

@@ -472,7 +472,7 @@ def fix_offsets(folder: Path = HERE) -> int:
 
 
 def dump_gold(gold: dict[str, Any]) -> str:
-    """The canonical file form: one key per line, persons/evidence compact."""
+    """The canonical file form (indent 2, UTF-8 kept as is, trailing newline)."""
     return json.dumps(gold, ensure_ascii=False, indent=2) + "\n"
 
 

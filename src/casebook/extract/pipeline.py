@@ -7,6 +7,7 @@ from functools import cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from casebook.errors import CasebookError
 
@@ -18,6 +19,16 @@ class ModelMissingError(CasebookError):
     """No English spaCy model is installed."""
 
 
+@Language.component("casebook_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """A line break ends a sentence: bulletins and court diaries put one item per line."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
 @cache
 def load_pipeline() -> Language:
     """The English pipeline (tok2vec, tagger, parser, lemmatizer, ner), loaded once per process."""
@@ -27,6 +38,7 @@ def load_pipeline() -> Language:
         except ImportError:
             continue
         nlp: Language = module.load()
+        nlp.add_pipe("casebook_line_breaks", before="parser")
         return nlp
     raise ModelMissingError(
         "no English spaCy model is installed: run scripts/setup-and-run, or "

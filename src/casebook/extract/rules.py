@@ -61,7 +61,7 @@ RUNNING_TOTAL = re.compile(
 )
 TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
-    r"the number of|of (?:those|these|whom|them)|among (?:them|whom|those)|during the year|"
+    r"the number of|^(?:of|among) (?:those|these|them|whom|the [\d,]+ \w+)|during the year|"
     r"in the past (?:year|month|\w+ (?:years|months))|in the (?:two|three|\w+) (?:months|years) since|"
     r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
     r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
@@ -271,7 +271,7 @@ class _Sentence:
         self._attach_place(event, clause)
         if not self._plausible(event, trigger, roots):
             return None
-        self._maybe_total(event)
+        self._maybe_total(event, clause)
         event.confidence = _confidence(event)
         return event
 
@@ -315,25 +315,32 @@ class _Sentence:
     ) -> None:
         anchor = anchors.get(token.head.i) if token.dep_ == "conj" else None
         for entity, rule in self._date_candidates(token, clause):
-            found = dates.resolve_date(entity.text, self.published)
-            if found is None and anchor is not None:
-                found = dates.shift(anchor, entity.text) or (
-                    anchor if "same" in entity.text.lower() else None
-                )
-                rule = "date.relative_to_previous_event"
+            found, part = self._resolve(entity, anchor)
             if found is not None:
                 event.date = found
-                event.fields["date"] = self._field(entity.start, entity.end, rule)
+                event.fields["date"] = self._char_field(part[0], part[1], rule)
                 break
+        heading = self._heading_date
+        if event.date is None and heading is not None and anchor is None:
+            event.date = heading[0]
+            event.fields["date"] = self._char_field(heading[1], heading[2], "date.line_heading")
         if event.date is None and anchor is not None:
             event.date = anchor
             event.fields["date"] = self._field(token.i, token.i + 1, "date.shared_with_previous")
-        if event.date is None and self._heading_date is not None:
-            entity = self._heading_date
-            event.date = dates.resolve_date(entity.text, self.published)
-            if event.date:
-                event.fields["date"] = self._field(entity.start, entity.end, "date.line_heading")
         anchors[token.i] = event.date
+
+    def _resolve(
+        self, entity: Span, anchor: FuzzyDate | None
+    ) -> tuple[FuzzyDate | None, tuple[int, int]]:
+        """A DATE entity's date; NER spans are loose ("Friday to four years"), so try its parts."""
+        for start, end in _date_parts(entity):
+            text = self.sentence.doc.text[start:end]
+            found = dates.resolve_date(text, self.published)
+            if found is None and anchor is not None:
+                found = dates.shift(anchor, text) or (anchor if "same" in text.lower() else None)
+            if found is not None:
+                return found, (start, end)
+        return None, (entity.start_char, entity.end_char)
 
     def _date_candidates(
         self, token: SpacyToken, clause: list[SpacyToken]
@@ -356,7 +363,7 @@ class _Sentence:
             for e in self._dates
             if e.start not in inside
             and _dates_trigger(e, governor)
-            and _path_length(e, governor) <= 2
+            and _path_length(e, governor) <= 3
         ]
         return [(e, "date.governing_verb") for e in above]
 
@@ -365,15 +372,16 @@ class _Sentence:
         return [e for e in self.sentence.ents if e.label_ == "DATE" and not _is_dateline(e)]
 
     @cached_property
-    def _heading_date(self) -> Span | None:
-        # Bulletins and court diaries: "4 June: ...", "Mon 1 Feb, High Court: ...".
-        head = self.sentence[:8]
-        if ":" not in head.text:
+    def _heading_date(self) -> tuple[FuzzyDate, int, int] | None:
+        """Bulletins and court diaries open a line with its date: "4 June: …", "Mon 1 Feb, …:"."""
+        match = HEADING_DATE.match(self.sentence.text)
+        if match is None:
             return None
-        for entity in self._dates:
-            if entity.start - self.sentence.start <= 1 and entity.end - self.sentence.start <= 6:
-                return entity
-        return None
+        found = dates.resolve_date(match.group(1), self.published)
+        if found is None:
+            return None
+        start = self.sentence.start_char + match.start(1)
+        return found, start, start + len(match.group(1))
 
     def _attach_law(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
         inside = {t.i for t in clause}
@@ -451,11 +459,24 @@ class _Sentence:
             return bool(event.organisations or roots)
         return True
 
-    def _maybe_total(self, event: ExtractedEvent) -> None:
+    def _total_cue_in(self, clause: list[SpacyToken]) -> bool:
+        """A totalling phrase ("as of", "so far") in this trigger's own clause."""
+        inside = {t.i for t in clause} | {self.sentence.start}
+        doc = self.sentence.doc
+        for match in TOTAL_CUE.finditer(self.sentence.text):
+            start = self.sentence.start_char + match.start()
+            span = doc.char_span(start, start + len(match.group(0)), alignment_mode="expand")
+            if span is None or span.start not in inside:
+                continue
+            if not any(a.dep_ == "appos" for a in span.root.ancestors):
+                return True
+        return False
+
+    def _maybe_total(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
         """An aggregate someone published ("as of D, N had been arrested") is a reported_total."""
         if event.type not in TOTALLED or event.count is None or event.persons:
             return
-        if not TOTAL_CUE.search(self.sentence.text):
+        if not self._total_cue_in(clause):
             return
         event.counts_type = event.type
         event.type = EventType.REPORTED_TOTAL
@@ -514,6 +535,30 @@ class _Sentence:
         return total
 
 
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+HEADING_DATE = re.compile(
+    rf"^\W*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,? )?"
+    rf"(\d{{1,2}} {_MONTH}(?: \d{{4}})?|{_MONTH} \d{{1,2}}(?:,? \d{{4}})?|{_MONTH}(?: \d{{4}})?)"
+    r"(?=[:,]|\s+[-–—])"
+)
+
+
+def _date_parts(entity: Span) -> list[tuple[int, int]]:
+    """Char ranges to try for a loose DATE entity: whole, inside brackets, before a joiner."""
+    text, base = entity.text, entity.start_char
+    parts = [(base, base + len(text))]
+    if "(" in text:
+        inner = text.split("(", 1)[1].rstrip(")")
+        offset = text.index("(") + 1
+        parts.append((base + offset, base + offset + len(inner)))
+        parts.append((base, base + len(text.split("(", 1)[0].rstrip())))
+    for joiner in (" to ", " and ", ", "):
+        if joiner in text:
+            parts.append((base, base + text.index(joiner)))
+    return parts
+
+
+OFFENCE_PREPS = frozenset({"with", "of", "to", "for", "over"})
 BLOCKING = frozenset(
     {"until", "till", "pending", "adjourned", "hearing", "next", "before", "after", "ahead"}
 )
@@ -551,11 +596,7 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
     for token in path[1:]:
         if token.pos_ in {"VERB", "AUX"}:
             return False
-        if (
-            token.dep_ == "prep"
-            and token.head.i == trigger.i
-            and token.lower_ in {"with", "of", "to"}
-        ):
+        if token.dep_ == "prep" and token.head.i == trigger.i and token.lower_ in OFFENCE_PREPS:
             return False
     return True
 

@@ -56,12 +56,16 @@ ORGANISATION_EVENTS = frozenset(
 )
 TOTALLED = PERSON_EVENTS | ORGANISATION_EVENTS | {EventType.ASSET_FREEZE}
 RUNNING_TOTAL = re.compile(
-    r"\bbringing (?:the (?:total|number)[\w\s']*? to|to) ((?:more than |at least )?[\d,]+|[a-z]+(?:-[a-z]+)?)",
+    r"\bbring(?:s|ing)? (?:the (?:total|number)[\w\s'’]*? to|to) "
+    r"((?:more than |at least )?[\d,]+|[a-z]+(?:-[a-z]+)?)",
     re.IGNORECASE,
 )
 TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
     r"the number of|^(?:of|among) (?:those|these|them|whom|the [\d,]+ \w+)|during the year|"
+    r"according to (?:official|police|government|our|the) (?:figures|records|data|count|tally)|"
+    r"official figures|police figures|in connection with the (?:\d{4} )?protests|"
+    r"since (?:the start|the beginning|(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
     r"in the past (?:year|month|\w+ (?:years|months))|in the (?:two|three|\w+) (?:months|years) since|"
     r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
     r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
@@ -271,7 +275,7 @@ class _Sentence:
         self._attach_place(event, clause)
         if not self._plausible(event, trigger, roots):
             return None
-        self._maybe_total(event, clause)
+        self._maybe_total(event, token, clause)
         event.confidence = _confidence(event)
         return event
 
@@ -459,30 +463,43 @@ class _Sentence:
             return bool(event.organisations or roots)
         return True
 
-    def _total_cue_in(self, clause: list[SpacyToken]) -> bool:
-        """A totalling phrase ("as of", "so far") in this trigger's own clause."""
+    def _total_cue_in(self, token: SpacyToken, clause: list[SpacyToken]) -> str | None:
+        """A totalling phrase ("as of", "so far") in this trigger's clause; returns it."""
         inside = {t.i for t in clause} | {self.sentence.start}
+        if token.dep_ == "conj":  # "304 had been arrested, 176 charged and 150 convicted"
+            inside |= {t.i for t in self.sentence}
         doc = self.sentence.doc
         for match in TOTAL_CUE.finditer(self.sentence.text):
             start = self.sentence.start_char + match.start()
             span = doc.char_span(start, start + len(match.group(0)), alignment_mode="expand")
             if span is None or span.start not in inside:
                 continue
-            if not any(a.dep_ == "appos" for a in span.root.ancestors):
-                return True
-        return False
+            if not any(
+                a.dep_ in {"appos", "attr"} and a.pos_ in {"NOUN", "PROPN"}
+                for a in span.root.ancestors
+            ):
+                return match.group(0).lower()
+        return None
 
-    def _maybe_total(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
+    def _maybe_total(
+        self, event: ExtractedEvent, token: SpacyToken, clause: list[SpacyToken]
+    ) -> None:
         """An aggregate someone published ("as of D, N had been arrested") is a reported_total."""
         if event.type not in TOTALLED or event.count is None or event.persons:
             return
-        if not self._total_cue_in(clause):
+        if RUNNING_TOTAL.search(self.sentence.text):
+            return  # the event is the increment; _running_total adds the total beside it
+        cue = self._total_cue_in(token, clause)
+        whole_period = event.date is not None and event.date.precision is DatePrecision.YEAR
+        if cue is None and not (whole_period and event.count > 1):
             return
         event.counts_type = event.type
         event.type = EventType.REPORTED_TOTAL
-        self._date_total(event)
+        if cue is not None:
+            self._date_total(event, continuing=cue.startswith(("of ", "among ")))
 
-    def _date_total(self, event: ExtractedEvent) -> None:
+    def _date_total(self, event: ExtractedEvent, continuing: bool = False) -> None:
+        """A total's as-of date: stated, else publication for a running total."""
         as_of = AS_OF.search(self.sentence.text)
         found = dates.resolve_date(as_of.group(1), self.published) if as_of else None
         if as_of and found is not None:
@@ -491,9 +508,15 @@ class _Sentence:
             end = start + len(as_of.group(1))
             event.fields["date"] = self._char_field(start, end, "date.as_of")
             return
+        if continuing:  # "Of these, 64 were prosecuted": the total of the sentence before
+            event.date = None
+            event.fields.pop("date", None)
+            return
         quote = event.fields.get("date")
         opening = quote is not None and re.search(
-            r"\b(since|from)\s+(the\s+)?$", self.sentence.doc.text[: quote.span.start][-20:]
+            r"\b(since|from)\s+(the\s+)?$",
+            self.sentence.doc.text[: quote.span.start][-20:],
+            re.IGNORECASE,
         )
         if event.date is None or opening:
             # A running total with no as-of date is as of publication.
@@ -530,7 +553,11 @@ class _Sentence:
         for name in ("law", "offence"):
             if name in base.fields:
                 total.fields[name] = base.fields[name]
-        self._date_total(total)
+        if self._heading_date is not None:
+            total.date = self._heading_date[0]
+            total.fields["date"] = self._char_field(*self._heading_date[1:], "date.line_heading")
+        else:
+            self._date_total(total)
         total.confidence = _confidence(total)
         return total
 

@@ -373,7 +373,14 @@ class _Sentence:
 
     @cached_property
     def _dates(self) -> list[Span]:
-        return [e for e in self.sentence.ents if e.label_ == "DATE" and not _is_dateline(e)]
+        heading = self._heading_date
+        return [
+            e
+            for e in self.sentence.ents
+            if e.label_ == "DATE"
+            and not _is_dateline(e)
+            and not (heading and e.start_char < heading[2])  # the line's own date heading
+        ]
 
     @cached_property
     def _heading_date(self) -> tuple[FuzzyDate, int, int] | None:
@@ -621,6 +628,8 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
         return False
     # Through another verb or an offence description ("charged with rioting in 2019").
     for token in path[1:]:
+        if token.dep_ in {"aux", "auxpass"} and token.head.i == trigger.i:
+            continue  # "was today (September 15) convicted": parsed under the auxiliary
         if token.pos_ in {"VERB", "AUX"}:
             return False
         if token.dep_ == "prep" and token.head.i == trigger.i and token.lower_ in OFFENCE_PREPS:
@@ -630,7 +639,7 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
 
 def _governor(token: SpacyToken) -> SpacyToken | None:
     """The verb a noun, infinitive or participle trigger hangs from ("issued warrants")."""
-    if token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {"xcomp", "acl", "advcl", "oprd"}:
+    if token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {"xcomp", "ccomp", "acl", "advcl", "oprd"}:
         head = token.head
         if head.dep_ == "prep":
             head = head.head

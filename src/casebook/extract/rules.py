@@ -47,6 +47,17 @@ PERSON_EVENTS = frozenset(
         EventType.WARRANT,
     }
 )
+SENTENCE_WIDE_LAW = frozenset(
+    {
+        EventType.ARREST,
+        EventType.CHARGE,
+        EventType.CONVICTION,
+        EventType.ACQUITTAL,
+        EventType.SENTENCE,
+        EventType.WARRANT,
+        EventType.REPORTED_TOTAL,
+    }
+)
 ORGANISATION_EVENTS = frozenset(
     {
         EventType.ORG_DISBANDED,
@@ -229,6 +240,8 @@ class _Sentence:
         self.rule = f"{extractor.name}.v{VERSION}"
         self.evidence = Quote(sentence.start_char, sentence.end_char, sentence.text)
 
+    _claimed_law_tokens: frozenset[int] = frozenset()
+
     def events(self) -> list[ExtractedEvent]:
         triggers = [
             t
@@ -236,6 +249,10 @@ class _Sentence:
             if unrealised_reason(t.token) is None
         ]
         tokens = [t.token for t in triggers]
+        # Law phrases inside some trigger's own clause belong to that trigger only.
+        self._claimed_law_tokens = frozenset(
+            i for t in tokens for i in (w.i for w in arguments.clause_tokens(t, tokens))
+        )
         events: dict[tuple[EventType, EventType | None], ExtractedEvent] = {}
         anchors: dict[int, FuzzyDate | None] = {}
         for trigger in triggers:
@@ -256,9 +273,11 @@ class _Sentence:
         self, trigger: Trigger, others: list[SpacyToken], anchors: dict[int, FuzzyDate | None]
     ) -> ExtractedEvent | None:
         token = trigger.token
-        if token.dep_ == "acl" and not arguments.is_among_those(token):
-            return None  # "those arrested", "the 305 persons arrested": a reference, not an act
         clause = arguments.clause_tokens(token, others)
+        if token.dep_ in {"acl", "relcl"} and not (
+            arguments.is_among_those(token) or self._adds_detail(token, clause)
+        ):
+            return None  # "those arrested", "the two who were convicted": a reference, not an act
         roots = arguments.argument_roots(token)
         args = arguments.tokens_of(roots, stop=token)
         event = ExtractedEvent(
@@ -278,6 +297,13 @@ class _Sentence:
         self._maybe_total(event, token, clause)
         event.confidence = _confidence(event)
         return event
+
+    def _adds_detail(self, token: SpacyToken, clause: list[SpacyToken]) -> bool:
+        """A participle or relative clause restating an event counts if it adds a date or law."""
+        inside = {t.i for t in clause if t.i != token.head.i}
+        return any(e.start in inside for e in self._dates) or any(
+            s.start in inside for s, _ in self.laws
+        )
 
     def _field(self, start: int, end: int, rule: str) -> FieldEvidence:
         doc = self.sentence.doc
@@ -396,7 +422,9 @@ class _Sentence:
 
     def _attach_law(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
         inside = {t.i for t in clause}
-        chosen = [m for m in self.laws if m[0].start in inside] or self.laws
+        chosen = [m for m in self.laws if m[0].start in inside]
+        if not chosen and event.type in SENTENCE_WIDE_LAW:
+            chosen = [m for m in self.laws if m[0].start not in self._claimed_law_tokens]
         if not chosen or event.type in ORGANISATION_EVENTS:
             return
         offences = [(s, i) for s, i in chosen if i.count(".") >= 2]

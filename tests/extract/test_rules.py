@@ -197,3 +197,42 @@ def test_every_field_has_its_quote(extractor: RuleExtractor) -> None:
         assert text[evidence.span.start : evidence.span.end] == evidence.span.quote
         assert evidence.rule.startswith("rules.v1:")
     assert text[event.evidence.start : event.evidence.end] == event.evidence.quote
+
+
+def test_bulletin_line_heading_dates_its_events(extractor: RuleExtractor) -> None:
+    text = (
+        "Weekly bulletin\n\n- 4 June: Lee Kwok-leung was arrested in Causeway Bay and "
+        "released on bail the next day.\n- 5 June: The court jailed Fan Mei-yan for ten "
+        "months.\n"
+    )
+    found = {e["type"]: e["date"] for e in events(extractor, text, dt.date(2024, 6, 10))}
+    assert found == {"arrest": "2024-06-04", "bail_granted": "2024-06-05", "sentence": "2024-06-05"}
+
+
+def test_running_total_sits_beside_the_event_it_adds_to(extractor: RuleExtractor) -> None:
+    found = events(
+        extractor,
+        "Police arrested four people on Wednesday, bringing to 332 the "
+        "number of people arrested under the security laws.",
+    )
+    by_type = {e["type"]: e for e in found}
+    assert by_type["arrest"]["count"] == 4 and by_type["arrest"]["date"] == "2024-05-29"
+    assert by_type["reported_total"]["count"] == 332
+    assert by_type["reported_total"]["counts_type"] == "arrest"
+
+
+def test_a_bare_reference_to_earlier_arrests_is_not_an_event(extractor: RuleExtractor) -> None:
+    found = events(extractor, "Those arrested were released on bail pending investigation.")
+    assert [e["type"] for e in found] == ["bail_granted"]
+
+
+def test_nobody_arrested_is_not_an_event(extractor: RuleExtractor) -> None:
+    assert events(extractor, "No one was arrested, police said.") == []
+    assert events(extractor, "None of the eight has been arrested.") == []
+
+
+def test_date_of_a_hearing_is_not_the_event_date(extractor: RuleExtractor) -> None:
+    event = only(
+        extractor, "Chan Siu-ming was remanded in custody until his next hearing on 24 June."
+    )
+    assert event["type"] == "bail_denied" and event["date"] is None

@@ -10,10 +10,15 @@ import datetime as dt
 from collections.abc import Iterator
 from functools import cache
 
+from casebook.errors import CasebookError
 from casebook.extract.base import ExtractedEvent, Extractor
 from casebook.store import extractions as stored
 from casebook.store.engine import Store
 from casebook.store.extractions import SourceText
+
+
+class SchedulerError(CasebookError):
+    """The Dask scheduler cannot be reached, or its workers run another extractor version."""
 
 
 @cache
@@ -24,10 +29,14 @@ def _worker_extractor(jurisdiction: str) -> Extractor:
 
 
 def extract_batch(
-    pairs: list[tuple[str, dt.date | None]], jurisdiction: str
+    pairs: list[tuple[str, dt.date | None]], jurisdiction: str, expected: str
 ) -> list[list[ExtractedEvent]]:
     """Runs on a worker: the pure per-source function over one batch."""
-    return list(_worker_extractor(jurisdiction).extract_many(pairs))
+    extractor = _worker_extractor(jurisdiction)
+    found = f"{extractor.name}-{extractor.version}"
+    if found != expected:  # results would be stored under a version that did not make them
+        raise SchedulerError(f"a Dask worker runs extractor {found}, this casebook {expected}")
+    return list(extractor.extract_many(pairs))
 
 
 def extract_on_dask(
@@ -51,7 +60,14 @@ def extract_on_dask(
             silence_logs=40,
         )
     )
-    client = Client(scheduler or cluster)
+    try:
+        client = Client(scheduler or cluster)
+    except OSError as error:
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {scheduler}: {error}; "
+            "check the address (tcp://HOST:PORT), or use --workers N for a local cluster"
+        ) from error
+    expected = f"{extractor.name}-{extractor.version}"
     try:
         texts: dict[int, list[SourceText]] = {}
         numbers = {}
@@ -59,7 +75,7 @@ def extract_on_dask(
             with store.reader() as session:
                 texts[number] = stored.source_texts(session, ids)
             pairs = [(t.text, t.published) for t in texts[number]]
-            numbers[client.submit(extract_batch, pairs, jurisdiction, pure=False)] = number
+            numbers[client.submit(extract_batch, pairs, jurisdiction, expected, pure=False)] = number
         for future in as_completed(list(numbers)):
             number = numbers.pop(future)
             yield texts.pop(number), future.result()

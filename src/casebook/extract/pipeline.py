@@ -26,7 +26,20 @@ def line_breaks(doc: Doc) -> Doc:
         previous = doc[token.i - 1]
         if previous.is_space and "\n" in previous.text and not token.is_space:
             token.is_sent_start = True
+            _keep_heading_together(doc, token.i)
     return doc
+
+
+def _keep_heading_together(doc: Doc, start: int) -> None:
+    # "- 1 January: Police arrested…": the bullet and the date belong to the line's sentence.
+    for token in doc[start + 1 : start + 8]:
+        if token.is_space:
+            break
+        token.is_sent_start = False
+        if token.text in {":", ","}:
+            if token.i + 1 < len(doc):
+                doc[token.i + 1].is_sent_start = False
+            break
 
 
 @cache

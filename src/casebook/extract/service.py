@@ -14,7 +14,7 @@ from pathlib import Path
 from casebook.config import Config
 from casebook.errors import InputError
 from casebook.extract.base import ExtractedEvent, Extractor
-from casebook.ingest.decode import decode
+from casebook.ingest.decode import decode, reject_binary_or_empty
 from casebook.store import extractions as stored
 from casebook.store.engine import Store
 from casebook.store.extractions import EventRow, FieldSpan, MentionRow, SourceText
@@ -115,6 +115,7 @@ def read_standalone(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise InputError(str(path), f"cannot read it: {error.strerror}") from error
+    reject_binary_or_empty(data, str(path))
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError:

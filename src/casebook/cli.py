@@ -19,6 +19,7 @@ from rich.table import Table
 
 from casebook.config import Config, load_config
 from casebook.errors import CasebookError
+from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
 from casebook.store import audit, exchange
 from casebook.store.engine import Store, open_store
@@ -331,10 +332,12 @@ def extract_command(
             store.close()
 
 
-def _extract_file(extractor: object, file: Path, published: dt.date | None, as_json: bool) -> None:
+def _extract_file(
+    extractor: Extractor, file: Path, published: dt.date | None, as_json: bool
+) -> None:
     from casebook.extract.service import read_standalone
 
-    events = extractor.extract(read_standalone(file), published)  # type: ignore[attr-defined]
+    events = extractor.extract(read_standalone(file), published)
     if as_json:
         for event in events:
             print(json.dumps(event.as_json(), ensure_ascii=False))
@@ -356,7 +359,7 @@ def _extract_file(extractor: object, file: Path, published: dt.date | None, as_j
 def _extract_record(
     store: Store,
     config: Config,
-    extractor: object,
+    extractor: Extractor,
     everything: bool,
     sources: list[str],
     workers: int,
@@ -368,7 +371,7 @@ def _extract_record(
         store,
         config,
         extractor,
-        everything=everything,  # type: ignore[arg-type]
+        everything=everything,
         source_ids=sources,
         workers=workers,
         scheduler=scheduler,
@@ -417,7 +420,10 @@ def eval_extract(
 
 @app.command()
 def demo(ctx: typer.Context) -> None:
-    """Set up the store, ingest the bundled sample reports, and summarise the record."""
+    """Set up the store, ingest the bundled sample reports, extract candidate events, and
+    summarise the record."""
+    from casebook.extract.rules import RuleExtractor
+
     sample = resources.files("casebook") / "data" / "sample"
     with _errors_as_one_line(), resources.as_file(sample) as folder:
         store = _store(ctx)
@@ -426,6 +432,8 @@ def demo(ctx: typer.Context) -> None:
             reports = [str(path) for path in sorted(Path(folder).glob("[0-9]*.md"))]
             summary = _ingest_with_progress(store, ctx.obj, reports, Metadata())
             _print_ingest_summary(summary)
+            extractor = RuleExtractor.default(ctx.obj.jurisdiction)
+            _extract_record(store, ctx.obj, extractor, False, [], 0, None)
             with store.reader() as session:
                 _print_record_summary(summarise(session))
         finally:

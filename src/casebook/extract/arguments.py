@@ -231,8 +231,10 @@ def _number_phrase(token: Token) -> Span:
     doc = token.doc
     start, end = token.i, token.i + 1
     while start > 0 and (
-        doc[start - 1].dep_ in {"quantmod", "advmod", "amod", "compound", "punct"}
-        and doc[start - 1].head.i in range(start, end + 2)
+        (
+            doc[start - 1].dep_ in {"quantmod", "advmod", "amod", "compound", "punct"}
+            and doc[start - 1].head.i in range(start, end + 2)
+        )
         or doc[start - 1].like_num
         or doc[start - 1].text == "-"
     ):

@@ -92,8 +92,11 @@ class ExtractedEvent:
 class Extractor(Protocol):
     """Anything that proposes events from text. `name` and `version` go on every event."""
 
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
 
     def extract(self, text: str, published: dt.date | None) -> list[ExtractedEvent]: ...
 

@@ -63,6 +63,8 @@ def extract_on_dask(
     try:
         client = Client(scheduler or cluster)
     except OSError as error:
+        if cluster is not None:
+            cluster.close()
         raise SchedulerError(
             f"cannot reach the Dask scheduler at {scheduler}: {error}; "
             "check the address (tcp://HOST:PORT), or use --workers N for a local cluster"
@@ -75,7 +77,9 @@ def extract_on_dask(
             with store.reader() as session:
                 texts[number] = stored.source_texts(session, ids)
             pairs = [(t.text, t.published) for t in texts[number]]
-            numbers[client.submit(extract_batch, pairs, jurisdiction, expected, pure=False)] = number
+            numbers[client.submit(extract_batch, pairs, jurisdiction, expected, pure=False)] = (
+                number
+            )
         for future in as_completed(list(numbers)):
             number = numbers.pop(future)
             yield texts.pop(number), future.result()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -76,8 +77,10 @@ TOTAL_CUE = re.compile(
     r"the number of|^(?:of|among) (?:those|these|them|whom|the [\d,]+ \w+)|during the year|"
     r"according to (?:official|police|government|our|the) (?:figures|records|data|count|tally)|"
     r"official figures|police figures|in connection with the (?:\d{4} )?protests|"
-    r"since (?:the start|the beginning|(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
-    r"in the past (?:year|month|\w+ (?:years|months))|in the (?:two|three|\w+) (?:months|years) since|"
+    r"since (?:the start|the beginning|"
+    r"(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
+    r"in the past (?:year|month|\w+ (?:years|months))|"
+    r"in the (?:two|three|\w+) (?:months|years) since|"
     r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
     r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
     re.IGNORECASE,
@@ -139,7 +142,7 @@ ORG_NOUNS = frozenset(
         "campaign",
     }
 )
-_NAME_PATTERNS = [
+_NAME_PATTERNS: list[list[dict[str, Any]]] = [
     # Cantonese names as reporters write them: "Chan Siu-ming", "LAI Chee-ying",
     # "Jimmy Lai Chee-ying" (an English given name before the family name).
     [
@@ -173,7 +176,8 @@ class RuleExtractor:
 
     @property
     def version(self) -> str:
-        return f"{VERSION}+{self.triggers.name}+{self.catalogue.jurisdiction}.v{self.catalogue.version}"
+        catalogue = f"{self.catalogue.jurisdiction}.v{self.catalogue.version}"
+        return f"{VERSION}+{self.triggers.name}+{catalogue}"
 
     @cached_property
     def _laws(self) -> tuple[PhraseMatcher, dict[str, str]]:
@@ -628,7 +632,8 @@ BLOCKING = frozenset(
 
 def _path(entity: Span, target: SpacyToken) -> list[SpacyToken] | None:
     """Tokens from the entity's root up to (not including) target; None if not under it."""
-    path, token = [], entity.root
+    path: list[SpacyToken] = []
+    token = entity.root
     for _ in range(12):
         if token.i == target.i:
             return path

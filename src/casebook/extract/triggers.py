@@ -124,7 +124,9 @@ def find_triggers(nlp: Language, triggers: TriggerSet, sentence: Span) -> list[T
     """Triggers in one sentence; where two rules anchor on one token, the longer match wins."""
     by_id = {rule.id: rule for rule in triggers.rules}
     best: dict[int, Trigger] = {}
-    matches = _matcher(nlp, triggers)(sentence, with_alignments=True)
+    matches: list[tuple[int, int, int, list[int]]] = _matcher(nlp, triggers)(
+        sentence, with_alignments=True
+    )  # type: ignore[assignment]
     for match_id, start, end, alignment in matches:
         rule = by_id[nlp.vocab.strings[match_id]]
         # Optional pattern tokens shift positions: find the token matched by the head element.

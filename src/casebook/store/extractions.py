@@ -79,7 +79,8 @@ class EventRow:
 
     def event_id(self, source_id: str, extractor: str) -> str:
         e = self.evidence
-        return make_id("event", source_id, extractor, self.values["type"], e.start, e.end)
+        kind = (self.values["type"], self.values.get("counts_type"))
+        return make_id("event", source_id, extractor, *kind, e.start, e.end)
 
 
 def replace_extraction(

@@ -1,0 +1,524 @@
+"""Parse a person's name as reports write it, and derive the keys that bring its variants together.
+
+"Jimmy Lai", "LAI Chee-ying", "Lai Cheeying", "Chee-ying Lai", "黎智英 (Jimmy Lai)" and
+"黎智英" all parse to one `PersonName` shape: Chinese characters, a romanised family
+name, given-name syllables and English given names, with titles stripped. `keys()` turns a
+name into blocking keys; `sounds()` gives the coarse Cantonese sound of a name, from its
+romanisation (Hong Kong government style, Jyutping) or from its characters (pycantonese),
+so that spellings of one sound meet. docs/resolution.md says what this catches and misses.
+
+The tables at the end of this module are data: the Hong Kong surnames and their
+romanisations, titles, common English given names and the sound-folding rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from itertools import product
+
+NORMALISATION = "resolve.names.v1"
+
+_HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_BRACKETED = re.compile(r"[(\[（【]([^)\]）】]*)[)\]）】]")
+_QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]*)[\"“”«»]")
+_HYPHENS = re.compile(r"[‐‑‒–—−]")
+_NOT_NAME = re.compile(r"[^a-z\-,\s]")
+_TONE_DIGITS = re.compile(r"[0-9]")
+MAX_KEYS_PER_NAME = 16
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    """One written name, parsed. Romanised parts are lower case; `text` is kept for display."""
+
+    chinese: str | None = None
+    family: str | None = None
+    given: tuple[str, ...] = ()
+    english: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    text: str = field(default="", compare=False)
+
+    @property
+    def has_latin(self) -> bool:
+        return bool(self.family or self.given or self.english)
+
+    @property
+    def romanised(self) -> str:
+        """Family name then given syllables, e.g. 'lai chee ying' (no English names)."""
+        return " ".join(([self.family] if self.family else []) + list(self.given))
+
+    def display(self) -> str:
+        """A canonical spelling, e.g. 'Jimmy LAI Chee-ying (黎智英)'; parsing it gives this name back."""
+        parts = [e.capitalize() for e in self.english]
+        if self.family:
+            parts.append(self.family.upper())
+        if self.given:
+            given = "-".join(self.given).capitalize()
+            parts.append(given if len(self.given) > 1 or self.family else given + "-")
+        if self.chinese:
+            parts.append(f"({self.chinese})" if parts else self.chinese)
+        return " ".join(parts)
+
+
+def normalise(text: str) -> str:
+    """Parse and re-spell a name canonically; applying it twice changes nothing more."""
+    return parse_name(text).display()
+
+
+def parse_name(text: str) -> PersonName:
+    """Read a name as written in a report: characters, family, given syllables, English names."""
+    clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
+    clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
+    segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
+    segments.insert(0, _BRACKETED.sub(" ", clean))
+    han = [run for segment in segments for run in _HAN_RUN.findall(segment)]
+    found = [_parse_latin(_HAN_RUN.sub(" ", segment)) for segment in segments]
+    family = next((f.family for f in found if f.family), None)
+    given = max((f.given for f in found), key=len, default=())
+    english = tuple(dict.fromkeys(e for f in found for e in f.english))
+    titles = tuple(dict.fromkeys(t for f in found for t in f.titles))
+    chinese = max(han, key=len) if han else None
+    return PersonName(chinese, family, given, english, titles, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Latin:
+    family: str | None
+    given: tuple[str, ...]
+    english: tuple[str, ...]
+    titles: tuple[str, ...]
+
+
+def _parse_latin(segment: str) -> _Latin:
+    """Split one run of Latin text into family, given syllables and English names."""
+    words = segment.replace(".", " ").split()
+    words, titles = _strip_titles(words)
+    text = " ".join(words)
+    comma_family: str | None = None
+    if "," in text:
+        head, _, tail = text.partition(",")
+        if len(head.split()) == 1 and _NOT_NAME.sub("", head.lower()).strip("-"):
+            comma_family = head.strip()
+        text = tail if comma_family else head
+    tokens = [t for t in (_NOT_NAME.sub("", w.lower()).strip("-") for w in text.split()) if t]
+    shouting = [w for w in text.split() if w.isalpha() and w.isupper() and len(w) > 1]
+    if comma_family:
+        family: str | None = _NOT_NAME.sub("", comma_family.lower()).replace("-", "")
+        rest = tokens
+    else:
+        index = _family_index(tokens, shouting if len(shouting) < len(tokens) else [])
+        family = tokens[index].replace("-", "") if index is not None else None
+        rest = [t for i, t in enumerate(tokens) if i != index]
+    given, english = _split_given(rest)
+    return _Latin(family, given, english, titles)
+
+
+def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """Drop honorifics and descriptions at the start and post-nominals at the end."""
+    stripped: list[str] = []
+    changed = True
+    while changed and words:
+        changed = False
+        lowered = [w.lower().strip(",") for w in words]
+        for title in TITLE_PHRASES:
+            size = len(title)
+            if tuple(lowered[:size]) == title and len(words) > size:
+                stripped.append(" ".join(title))
+                words, changed = words[size:], True
+                break
+    while len(words) > 1 and words[-1].lower().strip(",") in POST_NOMINALS:
+        stripped.append(words[-1].lower().strip(","))
+        words = words[:-1]
+    kept = [w for w in words if w.strip(",")]
+    return kept, tuple(stripped)
+
+
+def _family_index(tokens: list[str], shouting: list[str]) -> int | None:
+    """Which token is the family name: written in capitals, next to a hyphenated given
+    name, or a known surname at the start (Chinese order) or end (Western order)."""
+    if not tokens:
+        return None
+    if len(shouting) == 1:
+        shout = shouting[0].lower()
+        if shout in tokens:
+            return tokens.index(shout)
+    hyphenated = [i for i, t in enumerate(tokens) if "-" in t and not _is_surname(t)]
+    if hyphenated:
+        return _family_beside(tokens, hyphenated[0])
+    chinese = [i for i, t in enumerate(tokens) if not _is_english(t)]
+    if not chinese:
+        return None
+    if len(chinese) == 1:
+        return chinese[0]
+    if _is_surname(tokens[chinese[0]]):
+        return chinese[0]
+    if _is_surname(tokens[chinese[-1]]):
+        return chinese[-1]
+    return chinese[0]
+
+
+def _family_beside(tokens: list[str], block: int) -> int | None:
+    before, after = block - 1, block + 1
+    for index in (before, after):
+        if 0 <= index < len(tokens) and _is_surname(tokens[index]):
+            return index
+    if before >= 0 and not _is_english(tokens[before]):
+        return before
+    if after < len(tokens) and not _is_english(tokens[after]):
+        return after
+    return None
+
+
+def _split_given(tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Given syllables from the hyphenated block (or the romanised tokens); the rest is English."""
+    hyphenated = [t for t in tokens if "-" in t]
+    given: list[str] = []
+    english: list[str] = []
+    if hyphenated:
+        given = [s for s in hyphenated[0].split("-") if s]
+        english = [t for t in tokens if t is not hyphenated[0] and "-" not in t]
+        return tuple(given), tuple(english)
+    for token in tokens:
+        if _is_english(token):
+            english.append(token)
+        else:
+            given.extend(segment_syllables(token) or (token,))
+    return tuple(given), tuple(english)
+
+
+def _is_surname(token: str) -> bool:
+    return token.replace("-", "") in surname_spellings()
+
+
+def _is_english(token: str) -> bool:
+    """An English given name: a known one, or a word that is not made of romanised syllables."""
+    return token in ENGLISH_GIVEN_NAMES or segment_syllables(token) is None
+
+
+@lru_cache(maxsize=65536)
+def segment_syllables(token: str) -> tuple[str, ...] | None:
+    """Split a run-together romanisation ('cheeying' → chee, ying); None if it is not one.
+
+    Fewest syllables wins, then fewest syllables starting with a vowel ('kaman' → ka, man).
+    """
+    inventory = syllable_inventory()
+    n = len(token)
+    best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, ())
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 6), end):
+            previous = best[start]
+            piece = token[start:end]
+            if previous is None or piece not in inventory:
+                continue
+            candidate = (
+                previous[0] + 1,
+                previous[1] + (piece[0] in "aeiou"),
+                (*previous[2], piece),
+            )
+            current = best[end]
+            if current is None or candidate[:2] < current[:2]:
+                best[end] = candidate
+    found = best[n]
+    return found[2] if found else None
+
+
+@cache
+def syllable_inventory() -> frozenset[str]:
+    """Hong Kong government romanisation syllables plus toneless Mandarin pinyin (from pypinyin)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    pinyin = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            bare = "".join(
+                c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)
+            )
+            pinyin.add(bare.replace("ü", "v"))
+    consonant_only = {s for s in pinyin if not set(s) & set("aeiouv")} - {"ng"}
+    return frozenset(HK_SYLLABLES.split()) | (pinyin - consonant_only) | surname_spellings()
+
+
+@cache
+def surname_spellings() -> frozenset[str]:
+    return frozenset(s for spellings in SURNAMES.values() for s in spellings)
+
+
+# --- Chinese characters ------------------------------------------------------------------
+
+
+@cache
+def _converter(config: str) -> object:
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_traditional(chinese: str) -> str:
+    """One canonical Traditional form: via Simplified and back, so both scripts meet."""
+    simplified = _converter("t2s").convert(chinese)  # type: ignore[attr-defined]
+    return str(_converter("s2t").convert(simplified))  # type: ignore[attr-defined]
+
+
+def to_simplified(chinese: str) -> str:
+    return str(_converter("t2s").convert(chinese))  # type: ignore[attr-defined]
+
+
+def split_chinese(chinese: str) -> tuple[str, str]:
+    """(family, given) characters; compound surnames such as 歐陽 and 司徒 take two."""
+    traditional = to_traditional(chinese)
+    if len(traditional) > 2 and traditional[:2] in COMPOUND_SURNAMES:
+        return chinese[:2], chinese[2:]
+    return chinese[:1], chinese[1:]
+
+
+@lru_cache(maxsize=65536)
+def jyutping(chinese: str) -> tuple[str, ...]:
+    """Toneless Jyutping of each character (pycantonese); '' where it has none."""
+    import pycantonese
+
+    traditional = to_traditional(chinese)
+    pairs = pycantonese.characters_to_jyutping(list(traditional))
+    return tuple(_TONE_DIGITS.sub("", jp or "") for _, jp in pairs)
+
+
+@lru_cache(maxsize=65536)
+def pinyin(chinese: str) -> tuple[str, ...]:
+    """Toneless Mandarin pinyin of each character (pypinyin), ü written v."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(to_simplified(chinese), style=Style.NORMAL, errors=lambda _: ""))
+
+
+def chinese_pinyin(name: PersonName) -> tuple[str, tuple[str, ...]] | None:
+    """(family, given) in pinyin, with the surname reading of polyphonic surnames."""
+    if not name.chinese:
+        return None
+    family_chars, given_chars = split_chinese(name.chinese)
+    family = SURNAME_PINYIN.get(to_traditional(family_chars)) or "".join(pinyin(family_chars))
+    return family, pinyin(given_chars) if given_chars else ()
+
+
+# --- Sounds ------------------------------------------------------------------------------
+
+Sound = tuple[frozenset[str], tuple[frozenset[str], ...]]  # (family sounds, given syllables)
+
+
+@lru_cache(maxsize=65536)
+def fold_syllable(syllable: str) -> frozenset[str]:
+    """The coarse Cantonese sound of one romanised syllable, HK-government or Jyutping.
+
+    'chee' and Jyutping 'zi' both fold to 'ci'; 'cheung' and 'zoeng' to 'ceung'. Aspiration
+    (z/c, g/k, d/t, b/p) and vowel length (a/aa) are folded away, since HK-government
+    spelling does not write them. Spellings listed in SOUND_ALTERNATIVES give several sounds.
+    """
+    folded = _TONE_DIGITS.sub("", syllable.lower())
+    for pattern, replacement in _SOUND_RULES:
+        folded = pattern.sub(replacement, folded)
+    return frozenset({folded, *SOUND_ALTERNATIVES.get(folded, ())})
+
+
+@lru_cache(maxsize=65536)
+def fold_family(spelling: str | tuple[str, ...]) -> frozenset[str]:
+    """Fold a family name syllable by syllable, so 'auyeung' and Jyutping 'au joeng' meet."""
+    parts = (segment_syllables(spelling) or (spelling,)) if isinstance(spelling, str) else spelling
+    options = [sorted(fold_syllable(part)) for part in parts if part]
+    return frozenset("".join(c) for c in product(*options)) if options else frozenset()
+
+
+@lru_cache(maxsize=65536)
+def sounds(name: PersonName) -> tuple[Sound, ...]:
+    """Every coarse Cantonese sound of a name: from its romanisation and from its characters."""
+    found: list[Sound] = []
+    if name.family or name.given:
+        family = fold_family(name.family) if name.family else frozenset()
+        found.append((family, tuple(fold_syllable(s) for s in name.given)))
+    if name.chinese:
+        family_chars, given_chars = split_chinese(name.chinese)
+        spoken = fold_family(jyutping(family_chars))
+        for spelling in SURNAMES.get(to_traditional(family_chars), ()):
+            spoken |= fold_family(spelling)
+        given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
+        found.append((spoken, given))
+    return tuple(found)
+
+
+# --- Blocking keys -----------------------------------------------------------------------
+
+
+def keys(name: PersonName) -> set[str]:
+    """Blocking keys: names sharing a key are worth comparing.
+
+    zh: canonical Traditional characters · rom: family|given as spelt (and the pinyin of the
+    characters) · yue: coarse Cantonese sound of family|given · eng: family|English name ·
+    syl: all syllables' sounds sorted (catches family/given order mistakes).
+    """
+    found: set[str] = set()
+    if name.chinese:
+        found.add("zh:" + to_traditional(name.chinese))
+    if name.given:
+        found.add(f"rom:{name.family or ''}|{' '.join(name.given)}")
+    spelt = chinese_pinyin(name)
+    if spelt and spelt[1]:
+        found.add(f"rom:{spelt[0]}|{' '.join(spelt[1])}")
+    for family, given in sounds(name):
+        if given:
+            found |= _sound_keys(family, given)
+    if name.family:
+        found |= {f"eng:{name.family}|{english}" for english in name.english}
+        if name.given:
+            every = [min(fold_family(name.family)), *(min(fold_syllable(s)) for s in name.given)]
+            found.add("syl:" + " ".join(sorted(every)))
+    return found
+
+
+def _sound_keys(family: frozenset[str], given: tuple[frozenset[str], ...]) -> set[str]:
+    found = set()
+    for combination in product(sorted(family) or [""], *(sorted(g) for g in given)):
+        found.add(f"yue:{combination[0]}|{' '.join(combination[1:])}")
+        if len(found) >= MAX_KEYS_PER_NAME:
+            break
+    return found
+
+
+# --- Data --------------------------------------------------------------------------------
+
+# Hong Kong surnames (Traditional characters) and their HK-government romanisations, most
+# common spelling first. Sources: HK identity-card spelling conventions as seen in public
+# court lists and Legislative Council records.
+SURNAMES: dict[str, tuple[str, ...]] = {
+    "陳": ("chan",), "黃": ("wong",), "王": ("wong",), "汪": ("wong",), "李": ("lee", "li"),
+    "張": ("cheung",), "蔣": ("cheung",), "何": ("ho",), "賀": ("ho",), "劉": ("lau",),
+    "梁": ("leung",), "吳": ("ng",), "伍": ("ng",), "曾": ("tsang",), "周": ("chow", "chau"),
+    "鄒": ("chau", "chow"), "楊": ("yeung",), "譚": ("tam",), "林": ("lam",), "馮": ("fung",),
+    "郭": ("kwok",), "羅": ("law", "lo"), "盧": ("lo", "lou"), "朱": ("chu",), "馬": ("ma",),
+    "鄧": ("tang",), "許": ("hui",), "蔡": ("choi", "tsoi"), "葉": ("yip",), "麥": ("mak",),
+    "關": ("kwan",), "蕭": ("siu",), "邵": ("siu",), "蘇": ("so",), "謝": ("tse",), "區": ("au",),
+    "歐": ("au",), "余": ("yu", "yue"), "于": ("yu",), "俞": ("yu",), "施": ("sze",),
+    "陸": ("luk",), "方": ("fong",), "戴": ("tai",), "岑": ("shum", "sham"), "沈": ("shum", "sum"),
+    "巫": ("mo",), "毛": ("mo",), "鍾": ("chung",), "鐘": ("chung",), "江": ("kong",),
+    "袁": ("yuen",), "阮": ("yuen",), "源": ("yuen",), "高": ("ko",), "趙": ("chiu",),
+    "黎": ("lai",), "賴": ("lai",), "鄭": ("cheng",), "莫": ("mok",), "彭": ("pang",),
+    "潘": ("poon", "pun"), "唐": ("tong",), "湯": ("tong",), "呂": ("lui",), "雷": ("lui",),
+    "龍": ("lung",), "韓": ("hon",), "文": ("man",), "萬": ("man",), "古": ("koo", "ku"),
+    "胡": ("wu", "woo"), "徐": ("tsui", "chui"), "姚": ("yiu",), "饒": ("yiu",), "丁": ("ting",),
+    "石": ("shek",), "邱": ("yau",), "丘": ("yau",), "游": ("yau",), "尤": ("yau",),
+    "孔": ("hung",), "洪": ("hung",), "熊": ("hung",), "廖": ("liu",), "梅": ("mui",),
+    "顏": ("ngan",), "魏": ("ngai",), "翁": ("yung",), "容": ("yung",), "溫": ("wan",),
+    "尹": ("wan",), "甘": ("kam",), "金": ("kam",), "姜": ("keung",), "侯": ("hau",),
+    "范": ("fan",), "樊": ("fan",), "康": ("hong",), "駱": ("lok",), "單": ("sin",),
+    "冼": ("sin",), "簡": ("kan",), "嚴": ("yim",), "閻": ("yim",), "杜": ("to",), "陶": ("to",),
+    "傅": ("fu",), "符": ("fu",), "白": ("pak",), "柯": ("o", "or"), "孫": ("suen", "sun"),
+    "鄺": ("kwong",), "曹": ("tso", "cho"), "薛": ("sit",), "喬": ("kiu",), "夏": ("ha",),
+    "凌": ("ling",), "卓": ("cheuk",), "植": ("chik",), "童": ("tung",), "聶": ("nip",),
+    "霍": ("fok",), "錢": ("chin",), "湛": ("cham",), "衛": ("wai",), "韋": ("wai",),
+    "車": ("che",), "祁": ("kei",), "紀": ("kei",), "姬": ("kei",), "程": ("ching",),
+    "成": ("shing",), "田": ("tin",), "向": ("heung",), "祝": ("chuk",), "覃": ("tam",),
+    "苗": ("miu",), "繆": ("mau",), "利": ("lee",), "崔": ("tsui", "chui"),
+    "司徒": ("szeto",), "歐陽": ("auyeung",), "上官": ("sheungkoon",), "諸葛": ("chukot",),
+    "司馬": ("szema",), "東方": ("tungfong",), "公孫": ("kungsuen",), "夏侯": ("hahau",),
+}  # fmt: skip
+
+COMPOUND_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 2)
+
+# Polyphonic surname characters whose everyday pinyin reading is not the surname's.
+SURNAME_PINYIN: dict[str, str] = {
+    "曾": "zeng", "單": "shan", "區": "ou", "仇": "qiu", "樂": "yue", "解": "xie",
+    "查": "zha", "朴": "piao", "覃": "qin", "繆": "miao", "黑": "he", "蓋": "ge",
+}  # fmt: skip
+
+# Syllables of Hong Kong government romanisation seen in personal names.
+HK_SYLLABLES = """
+a ah ai au bik bing bo bun chai chak cham chan chang chau che chee chek cheng cheuk cheung
+chi chik chim chin ching chit chiu cho choi chok chong chor chow choy chu chuen chuk chun
+chung chut dick fai fan fat fau fei fok fong fook foon fu fuk fun fung ha hai hak ham han
+hang hau hay hee hei heng heung hey hin him hing hip hiu ho hoi hok hon hong hoo hou hui hung
+ka kai kam kan kang kar kau kee kei keung ki kin king kit kiu ko koi kok kong koo koon ku kui
+kuk kun kung kwai kwan kwok kwong kwun lai lam lan lap lau law lee lei leng leuk leung li lik
+lim lin ling lit liu lo loi lok long loong lui luk lun lung ma mai man mang mau mei mik min
+ming miu mo mok mong moon mui mun mung na nai nam nang nei ng ngai ngan ngar ngo ngok ngor nin
+ning nip o oi ok on ong or pak pan pang pat pei pik pin ping piu po pok pong poon pui pun sai
+sam san sang sau see sek sham shan shek sheung shi shing shiu shu shuk shum shun shut si sik
+sin sing siu so suen suet sui suk sum sun sung sze tai tak tam tan tang tat tau tik tim tin
+ting tit tiu to toi tong tou tsang tse tso tsoi tsui tsun tsung tsz tuen tung wa wah wai wan
+wang wing wo wok wong woo wu wun ya yam yan yat yau yee yeung yi yik yim yin ying yip yiu yu
+yue yuen yuet yuk yun yung
+"""
+
+TITLE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in sorted(
+        """
+        former lawmaker|former legislator|former district councillor|district councillor|
+        pro-democracy activist|democracy activist|activist|lawmaker|legislator|councillor|
+        media tycoon|tycoon|publisher|unionist|barrister|solicitor|journalist|editor|
+        student leader|the late|the hon|the honourable|honourable|cardinal|bishop|
+        reverend|rev|father|pastor|mr|mrs|ms|miss|mx|madam|madame|dr|doctor|prof|professor|
+        sir|dame|lady|lord|judge|justice|former|defendant|accused
+        """.replace("\n", "").split("|"),
+        key=lambda p: -len(p.split()),
+    )
+    if p.strip()
+)
+
+POST_NOMINALS = frozenset({"sc", "jp", "gbs", "sbs", "bbs", "mh", "qc", "kc", "obe", "mbe"})
+
+ENGLISH_GIVEN_NAMES = frozenset(
+    """
+    agnes alan albert alex alice alvin amanda amy andrew andy angela angus anna anson ben
+    benedict benny bernard betty billy bob bonnie brian bruce carmen carol carrie catherine
+    cecilia charles cherry christine christopher cindy claudia connie cyd daisy daniel david
+    denise dennis derek diana doris eddie edmund edward eileen elaine elizabeth ella emily
+    eric eva fanny florence frances francis frankie gary gigi gloria gordon grace gwyneth
+    hannah helen henry ivan jack jackie jacky james jane janet jasper jason jennifer jenny
+    jerry jessica jimmy joan joe john johnny joseph joshua joyce judy julia karen kate
+    kelly kelvin ken kenneth kevin kitty lam larry lawrence lester lily linda lisa louis
+    lucy mandy margaret maria martin mary matthew may michael michelle nathan nelson nina
+    owen patrick paul peggy peter philip priscilla rachel ray raymond rebecca richard rita
+    robert ronny rose ruby sally sam samuel sandy sarah simon stanley stephen steven susan
+    sylvia teresa terence ted tiffany tim timothy tina tom tommy tony ventus vicky victor
+    vincent wayne wendy william winnie yvonne zoe
+    """.split()
+) - {"lam"}
+
+# Ordered rewrites that fold HK-government and Jyutping spellings of one Cantonese syllable
+# together. Each is (pattern, replacement), applied to a lower-case, toneless syllable.
+SOUND_RULES: tuple[tuple[str, str], ...] = (
+    (r"^tsz$|^tsze$|^tzu$", "ci"),  # 子 HK tsz = Jyutping zi
+    (r"^sz$|^sze$|^szu$", "si"),  # 施 HK sze = Jyutping si
+    (r"ck", "k"),  # dick = dik
+    (r"^jy", "y"),  # Jyutping jyu, jyun = HK yu, yuen
+    (r"^j", "y"),  # Jyutping j = HK y
+    (r"^(ts|ch|tz|z|c)", "c"),  # HK ch/ts = Jyutping z/c (aspiration not written)
+    (r"^sh", "s"),  # HK sh = Jyutping s
+    (r"^gw", "kw"),
+    (r"^g", "k"),
+    (r"^d", "t"),
+    (r"^b", "p"),
+    (r"^([ckpstlnhmfw]w?)yu", r"\1u"),  # Jyutping zyu, syun = HK chu, suen
+    (r"aa", "a"),  # vowel length is not written in HK spelling
+    (r"oe", "eu"),  # Jyutping oeng, oek = HK eung, euk
+    (r"eo", "u"),  # Jyutping eoi, eon = HK ui, un
+    (r"ee|ei|ey", "i"),  # HK chee, lee = Jyutping zi, lei
+    (r"oo", "u"),  # HK fook, koon = Jyutping fuk, gun
+    (r"ow$", "au"),  # HK chow = Jyutping zau
+    (r"aw$", "o"),  # HK law = Jyutping lo
+    (r"ou$", "o"),  # Jyutping hou, mou = HK ho, mo
+    (r"ue", "u"),  # HK yuen, yuet, suen = Jyutping jyun, jyut, syun
+    (r"oy$", "oi"),
+    (r"um$", "am"),  # HK shum, sum = Jyutping sam
+    (r"([aeiou])[hr]$", r"\1"),  # HK wah, ngor = Jyutping waa, ngo
+)
+_SOUND_RULES = tuple((re.compile(p), r) for p, r in SOUND_RULES)
+
+# Folded HK spellings that stand for more than one Jyutping sound.
+SOUND_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "kwun": ("kun", "kwan"),  # 冠 gun, 君 gwan
+    "sun": ("san",),  # 新 san
+    "kun": ("kwan",),
+    "man": ("mang",),  # 孟 maang
+}

@@ -218,7 +218,8 @@ def count_in(tokens: list[Token]) -> Count | None:
         if token.dep_ not in {"nummod", "nsubjpass", "dobj", "nsubj", "pobj", "compound", "appos"}:
             continue
         phrase = _number_phrase(token)
-        if _is_age_or_time(phrase):
+        before = token.doc[max(token.i - 3, 0) : token.i].text.lower()
+        if _is_age_or_time(phrase) or before.endswith(("as young as", "as old as", "aged")):
             continue
         quantity = quantities.parse_quantity(phrase.text)
         if quantity is None:

@@ -11,6 +11,9 @@ MODALS = frozenset(
 UNREALISED = frozenset(
     {
         "face",
+        "claim",
+        "allege",
+        "rumour",
         "risk",
         "plan",
         "expect",
@@ -77,7 +80,11 @@ def _own_reason(token: Token, is_trigger: bool) -> str | None:
             return f"negated ({child.text} {token.text})"
         if child.dep_ in {"aux", "auxpass"} and child.lower_ in MODALS:
             return f"modal ({child.text} {token.text})"
-        if child.dep_ == "mark" and child.lower_ in CONDITIONAL:
+        if (
+            child.dep_ == "mark"
+            and child.lower_ in CONDITIONAL
+            and (is_trigger or child.lower_ in {"if", "unless"})
+        ):
             return f"conditional ({child.text} … {token.text})"
     if not is_trigger and token.lemma_ in UNREALISED:
         return f"not realised ({token.text} …)"

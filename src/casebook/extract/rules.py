@@ -76,7 +76,7 @@ TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
     r"the number of|^(?:of|among) (?:those|these|them|whom|the [\d,]+ \w+)|during the year|"
     r"according to (?:official|police|government|our|the) (?:figures|records|data|count|tally)|"
-    r"official figures|police figures|in connection with the (?:\d{4} )?protests|"
+    r"official figures|police figures|by the end of|in connection with the (?:\d{4} )?protests|"
     r"since (?:the start|the beginning|"
     r"(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
     r"in the past (?:year|month|\w+ (?:years|months))|"
@@ -140,6 +140,16 @@ ORG_NOUNS = frozenset(
         "club",
         "movement",
         "campaign",
+        "groups",
+        "unions",
+        "organisations",
+        "organizations",
+        "outlets",
+        "parties",
+        "associations",
+        "ngos",
+        "societies",
+        "newspapers",
     }
 )
 _NAME_PATTERNS: list[list[dict[str, Any]]] = [
@@ -684,6 +694,20 @@ def _is_dateline(entity: Span) -> bool:
     # "HONG KONG, May 29 (Agency) -": the filing date, not an event's.
     after = entity.doc[entity.end : entity.end + 1].text
     return entity.start_char < 40 and after in {"(", "-", "–", "—", "/"}
+
+
+def _inside_noun_phrase(cue: SpacyToken, trigger: SpacyToken) -> bool:
+    """ "the largest use of the law so far": the cue qualifies a noun, not the trigger."""
+    for ancestor in cue.ancestors:
+        if ancestor.i == trigger.i:
+            return False
+        if ancestor.pos_ in {"NOUN", "PROPN"} and ancestor.dep_ not in {
+            "pobj",
+            "nsubj",
+            "nsubjpass",
+        }:
+            return True
+    return False
 
 
 def _sedition_by_date(offence: str, when: FuzzyDate | None) -> str:

@@ -41,6 +41,7 @@ def extract_record(
 ) -> Iterator[Progress]:
     """Extract events from the sources not yet read (or all, or the named ones)."""
     key = extractor_key(extractor)
+    earlier_versions = f"{extractor.name}-"
     with store.reader() as session:
         pending = stored.sources_to_extract(session, key, everything, source_ids)
     done = events = 0
@@ -48,7 +49,10 @@ def extract_record(
     for batch, results in _results(store, extractor, pending, workers, scheduler):
         with store.session(config.actor) as session:
             for source, found in zip(batch, results, strict=True):
-                events += stored.replace_extraction(session, source.id, key, to_rows(found))
+                rows = to_rows(found)
+                events += stored.replace_extraction(
+                    session, source.id, key, rows, supersedes=earlier_versions
+                )
         done += len(batch)
         yield Progress(done, len(pending), events)
 

@@ -39,7 +39,7 @@ class PersonName:
     family: str | None = None
     given: tuple[str, ...] = ()
     english: tuple[str, ...] = ()
-    titles: tuple[str, ...] = ()
+    titles: tuple[str, ...] = field(default=(), compare=False)
     text: str = field(default="", compare=False)
 
     @property
@@ -52,7 +52,7 @@ class PersonName:
         return " ".join(([self.family] if self.family else []) + list(self.given))
 
     def display(self) -> str:
-        """A canonical spelling, e.g. 'Jimmy LAI Chee-ying (黎智英)'; parsing it gives this name back."""
+        """A canonical spelling, e.g. 'Jimmy LAI Chee-ying (黎智英)'; parsing it gives it back."""
         parts = [e.capitalize() for e in self.english]
         if self.family:
             parts.append(self.family.upper())
@@ -103,7 +103,9 @@ def _parse_latin(segment: str) -> _Latin:
         head, _, tail = text.partition(",")
         if len(head.split()) == 1 and _NOT_NAME.sub("", head.lower()).strip("-"):
             comma_family = head.strip()
-        text = tail if comma_family else head
+        # "LAI, Chee-ying" puts the family first; "Wong Chi-fung, Joshua" adds an English name;
+        # a longer tail ("Jimmy Lai, 73, founder of …") describes the person and is dropped.
+        text = tail if comma_family else head + (" " + tail if len(tail.split()) == 1 else "")
     tokens = [t for t in (_NOT_NAME.sub("", w.lower()).strip("-") for w in text.split()) if t]
     shouting = [w for w in text.split() if w.isalpha() and w.isupper() and len(w) > 1]
     if comma_family:
@@ -195,8 +197,12 @@ def _is_surname(token: str) -> bool:
 
 
 def _is_english(token: str) -> bool:
-    """An English given name: a known one, or a word that is not made of romanised syllables."""
-    return token in ENGLISH_GIVEN_NAMES or segment_syllables(token) is None
+    """An English given name: a known one, or a word not made of one or two romanised syllables
+    (a Chinese given name has at most two; 'Fiona' would need three)."""
+    if token in ENGLISH_GIVEN_NAMES:
+        return not _is_surname(token)
+    syllables = segment_syllables(token.replace("-", ""))
+    return syllables is None or (len(syllables) > 2 and not _is_surname(token))
 
 
 @lru_cache(maxsize=65536)
@@ -240,7 +246,11 @@ def syllable_inventory() -> frozenset[str]:
             )
             pinyin.add(bare.replace("ü", "v"))
     consonant_only = {s for s in pinyin if not set(s) & set("aeiouv")} - {"ng"}
-    return frozenset(HK_SYLLABLES.split()) | (pinyin - consonant_only) | surname_spellings()
+    single = {s for chars, spellings in SURNAMES.items() if len(chars) == 1 for s in spellings}
+    onsets = ("", *JYUTPING_ONSETS.split())
+    jyutping = {o + f for o in onsets for f in JYUTPING_FINALS.split()}
+    hk = set(HK_SYLLABLES.split())
+    return frozenset(hk | (pinyin - consonant_only) | single | jyutping | {"m", "ng"})
 
 
 @cache
@@ -294,13 +304,15 @@ def pinyin(chinese: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(to_simplified(chinese), style=Style.NORMAL, errors=lambda _: ""))
 
 
-def chinese_pinyin(name: PersonName) -> tuple[str, tuple[str, ...]] | None:
-    """(family, given) in pinyin, with the surname reading of polyphonic surnames."""
+def chinese_pinyin(name: PersonName) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """(family readings, given) in pinyin; a polyphonic surname gives its surname reading too."""
     if not name.chinese:
         return None
     family_chars, given_chars = split_chinese(name.chinese)
-    family = SURNAME_PINYIN.get(to_traditional(family_chars)) or "".join(pinyin(family_chars))
-    return family, pinyin(given_chars) if given_chars else ()
+    families = {"".join(pinyin(family_chars))}
+    if to_traditional(family_chars) in SURNAME_PINYIN:
+        families.add(SURNAME_PINYIN[to_traditional(family_chars)])
+    return frozenset(families), pinyin(given_chars) if given_chars else ()
 
 
 # --- Sounds ------------------------------------------------------------------------------
@@ -364,7 +376,7 @@ def keys(name: PersonName) -> set[str]:
         found.add(f"rom:{name.family or ''}|{' '.join(name.given)}")
     spelt = chinese_pinyin(name)
     if spelt and spelt[1]:
-        found.add(f"rom:{spelt[0]}|{' '.join(spelt[1])}")
+        found |= {f"rom:{family}|{' '.join(spelt[1])}" for family in spelt[0]}
     for family, given in sounds(name):
         if given:
             found |= _sound_keys(family, given)
@@ -470,20 +482,27 @@ POST_NOMINALS = frozenset({"sc", "jp", "gbs", "sbs", "bbs", "mh", "qc", "kc", "o
 ENGLISH_GIVEN_NAMES = frozenset(
     """
     agnes alan albert alex alice alvin amanda amy andrew andy angela angus anna anson ben
-    benedict benny bernard betty billy bob bonnie brian bruce carmen carol carrie catherine
-    cecilia charles cherry christine christopher cindy claudia connie cyd daisy daniel david
-    denise dennis derek diana doris eddie edmund edward eileen elaine elizabeth ella emily
-    eric eva fanny florence frances francis frankie gary gigi gloria gordon grace gwyneth
-    hannah helen henry ivan jack jackie jacky james jane janet jasper jason jennifer jenny
-    jerry jessica jimmy joan joe john johnny joseph joshua joyce judy julia karen kate
-    kelly kelvin ken kenneth kevin kitty lam larry lawrence lester lily linda lisa louis
-    lucy mandy margaret maria martin mary matthew may michael michelle nathan nelson nina
-    owen patrick paul peggy peter philip priscilla rachel ray raymond rebecca richard rita
-    robert ronny rose ruby sally sam samuel sandy sarah simon stanley stephen steven susan
-    sylvia teresa terence ted tiffany tim timothy tina tom tommy tony ventus vicky victor
-    vincent wayne wendy william winnie yvonne zoe
-    """.split()
+    benedict benny bernard betty billy bob bonnie brian bruce carmen carol carrie
+    catherine cecilia charles cherry christine christopher cindy claudia connie cyd daisy
+    daniel david denise dennis derek diana doris eddie edmund edward eileen elaine
+    elizabeth ella emily eric eva fanny florence frances francis frankie gary gigi gloria
+    gordon grace gwyneth hannah helen henry ivan jack jackie jacky james jane janet jasper
+    jason jennifer jenny jerry jessica jimmy joan joe john johnny joseph joshua joyce judy
+    julia karen kate kelly kelvin ken kenneth kevin kitty lam larry lawrence lester lily
+    linda lisa louis lucy mandy margaret maria martin mary matthew may michael michelle
+    nathan nelson nina owen patrick paul peggy peter philip priscilla rachel ray raymond
+    rebecca richard rita robert ronny rose ruby sally sam samuel sandy sarah simon stanley
+    stephen steven susan sylvia teresa terence ted tiffany tim timothy tina tom tommy tony
+    ventus vicky victor vincent wayne wendy william winnie yvonne zoe
+    """.split()  # noqa: SIM905
 ) - {"lam"}
+
+# Jyutping onsets and finals, so that run-together Jyutping ('Aujoeng') can be split.
+JYUTPING_ONSETS = "b p m f d t n l g k ng h gw kw w z c s j"
+JYUTPING_FINALS = """
+aa aai aau aam aan aang aap aat aak ai au am an ang ap at ak e ei eu em eng ep ek i iu im in
+ing ip it ik o oi ou on ong ot ok u ui un ung ut uk oe oeng oet oek eoi eon eot yu yun yut
+"""
 
 # Ordered rewrites that fold HK-government and Jyutping spellings of one Cantonese syllable
 # together. Each is (pattern, replacement), applied to a lower-case, toneless syllable.
@@ -503,7 +522,7 @@ SOUND_RULES: tuple[tuple[str, str], ...] = (
     (r"aa", "a"),  # vowel length is not written in HK spelling
     (r"oe", "eu"),  # Jyutping oeng, oek = HK eung, euk
     (r"eo", "u"),  # Jyutping eoi, eon = HK ui, un
-    (r"ee|ei|ey", "i"),  # HK chee, lee = Jyutping zi, lei
+    (r"ee|ei|ey|ay$", "i"),  # HK chee, lee, hay = Jyutping zi, lei, hei
     (r"oo", "u"),  # HK fook, koon = Jyutping fuk, gun
     (r"ow$", "au"),  # HK chow = Jyutping zau
     (r"aw$", "o"),  # HK law = Jyutping lo
@@ -521,4 +540,5 @@ SOUND_ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "sun": ("san",),  # 新 san
     "kun": ("kwan",),
     "man": ("mang",),  # 孟 maang
+    "cun": ("can",),  # 振 zan, spelt chun
 }

@@ -84,14 +84,20 @@ class EventRow:
 
 
 def replace_extraction(
-    session: Session, source_id: str, extractor: str, rows: Sequence[EventRow]
+    session: Session,
+    source_id: str,
+    extractor: str,
+    rows: Sequence[EventRow],
+    supersedes: str | None = None,
 ) -> int:
     """Store this extractor's candidate events for a source, replacing its earlier ones.
 
-    Events a person has reviewed (confirmed or rejected) are never touched.
+    `supersedes` is the `made_by` prefix of earlier versions of the same extractor (e.g.
+    "rules-"), whose candidates this run replaces too. Events a person has reviewed
+    (confirmed or rejected) are never touched.
     """
     new_ids = {row.event_id(source_id, extractor) for row in rows}
-    _drop_stale_candidates(session, source_id, extractor, new_ids)
+    _drop_stale_candidates(session, source_id, supersedes or extractor, new_ids)
     existing = set(session.scalars(select(Event.id).where(Event.id.in_(new_ids))))
     known_evidence: set[str] = set()
     for row in rows:
@@ -150,15 +156,13 @@ def _evidence(
     return evidence_id
 
 
-def _drop_stale_candidates(
-    session: Session, source_id: str, extractor: str, keep: set[str]
-) -> None:
+def _drop_stale_candidates(session: Session, source_id: str, made_by: str, keep: set[str]) -> None:
     linked = select(EventEvidence.event_id).join(Evidence).where(Evidence.source_id == source_id)
     stale = list(
         session.scalars(
             select(Event).where(
                 Event.id.in_(linked),
-                Event.made_by == extractor,
+                Event.made_by.startswith(made_by, autoescape=True),
                 Event.status == "candidate",
                 Event.id.not_in(keep),
             )

@@ -56,7 +56,7 @@ NOBODY = frozenset({"none", "nobody", "neither", "noone"})
 
 def unrealised_reason(trigger: Token) -> str | None:
     """Why the trigger is not a stated event (negated, modal, planned…), or None if it is."""
-    reason = _nobody(trigger) or _generic_or_ongoing(trigger)
+    reason = _nobody(trigger) or _generic_or_ongoing(trigger) or _planned(trigger)
     if reason:
         return reason
     token: Token | None = trigger
@@ -100,6 +100,31 @@ def _future_infinitive(token: Token) -> str | None:
         return None
     if head.lemma_ in UNREALISED or head.lemma_ in {"be", "set", "due", "go"}:
         return f"not realised ({head.text} to {token.text})"
+    return None
+
+
+UNREALISED_NOUNS = frozenset(
+    {
+        "plan",
+        "proposal",
+        "intention",
+        "rumour",
+        "rumor",
+        "threat",
+        "call",
+        "bid",
+        "attempt",
+        "consent",
+        "warning",
+        "risk",
+    }
+)
+
+
+def _planned(trigger: Token) -> str | None:
+    # "no plans to disband", "consent to prosecute", "rumours that it would close"
+    if trigger.dep_ in {"acl", "relcl", "xcomp"} and trigger.head.lemma_ in UNREALISED_NOUNS:
+        return f"not realised ({trigger.head.text} to {trigger.text})"
     return None
 
 

@@ -74,9 +74,9 @@ RUNNING_TOTAL = re.compile(
 )
 TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
-    r"the number of|^(?:of|among) (?:those|these|them|whom|the [\d,]+ \w+)|during the year|"
+    r"the number of|^\W*(?:of|among) (?:those|these|them|whom|the)\b|during the year|"
     r"according to (?:official|police|government|our|the) (?:figures|records|data|count|tally)|"
-    r"official figures|police figures|by the end of|in connection with the (?:\d{4} )?protests|"
+    r"official figures|police figures|by the end of|in connection with the [\w -]*protests|"
     r"since (?:the start|the beginning|"
     r"(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
     r"in the past (?:year|month|\w+ (?:years|months))|"
@@ -504,18 +504,24 @@ class _Sentence:
                     return
 
     def _plausible(self, event: ExtractedEvent, trigger: Trigger, roots: list[SpacyToken]) -> bool:
+        token = trigger.token
         if event.type in ORGANISATION_EVENTS:
             return bool(event.organisations) or any(r.lower_ in ORG_NOUNS for r in roots)
-        if trigger.token.pos_ in {"NOUN", "PROPN"} and event.type is not EventType.WARRANT:
-            return bool(event.persons or event.count is not None or event.date)
+        if event.type is EventType.WARRANT:
+            return _issued(token)
+        if token.pos_ in {"NOUN", "PROPN"}:
+            if token.dep_ == "compound":  # "arrest warrant", "arrest figures"
+                return False
+            return bool(roots) and bool(event.persons or event.count is not None or event.date)
         if event.type is EventType.RAID:
             return bool(event.organisations or roots)
         return True
 
     def _total_cue_in(self, token: SpacyToken, clause: list[SpacyToken]) -> str | None:
         """A totalling phrase ("as of", "so far") in this trigger's clause; returns it."""
-        inside = {t.i for t in clause} | {self.sentence.start}
-        if token.dep_ == "conj":  # "304 had been arrested, 176 charged and 150 convicted"
+        inside = {t.i for t in clause} | {self.sentence.start, self.sentence.start + 1}
+        if token.dep_ == "conj" or _perfect(token):
+            # "304 had been arrested, 176 charged and 150 convicted"; "…; 2,450 had been …"
             inside |= {t.i for t in self.sentence}
         doc = self.sentence.doc
         for match in TOTAL_CUE.finditer(self.sentence.text):
@@ -694,6 +700,27 @@ def _is_dateline(entity: Span) -> bool:
     # "HONG KONG, May 29 (Agency) -": the filing date, not an event's.
     after = entity.doc[entity.end : entity.end + 1].text
     return entity.start_char < 40 and after in {"(", "-", "–", "—", "/"}
+
+
+ISSUING = frozenset(
+    {"issue", "offer", "put", "place", "announce", "grant", "obtain", "seek", "set", "sign"}
+)
+
+
+def _issued(token: SpacyToken) -> bool:
+    """A warrant or bounty counts when someone issued or offered it, not when one is cited."""
+    if token.pos_ not in {"NOUN", "PROPN"}:
+        return True
+    if token.dep_ in {"dobj", "nsubjpass", "conj"} and token.head.lemma_ in ISSUING:
+        return True
+    return any(
+        c.dep_ == "prep" and c.lower_ in {"for", "on", "against"} for c in token.children
+    ) and (token.dep_ not in {"nsubj", "pobj"})
+
+
+def _perfect(token: SpacyToken) -> bool:
+    verb = token.head if token.dep_ == "conj" else token
+    return any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)
 
 
 def _inside_noun_phrase(cue: SpacyToken, trigger: SpacyToken) -> bool:

@@ -128,7 +128,15 @@ def _jyutping_match(a: PersonName, b: PersonName) -> str | None:
 def _pinyin_match(a: PersonName, b: PersonName) -> str | None:
     for latin, chinese in ((a, b), (b, a)):
         spelt = chinese_pinyin(chinese)
-        if spelt and latin.given and latin.family in spelt[0] and spelt[1] == latin.given:
+        if not (spelt and latin.family and latin.given):
+            continue
+        in_order = latin.family in spelt[0] and spelt[1] == latin.given
+        # a pinyin name may be written family-last, and pinyin surnames are not in the table
+        reordered = any(
+            sorted([family, *spelt[1]]) == sorted([latin.family, *latin.given])
+            for family in spelt[0]
+        )
+        if in_order or reordered:
             return f"'{latin.romanised}' is the Mandarin pinyin of {chinese.chinese}"
     return None
 

@@ -241,10 +241,8 @@ def syllable_inventory() -> frozenset[str]:
     pinyin = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
-            bare = "".join(
-                c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)
-            )
-            pinyin.add(bare.replace("ü", "v"))
+            decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+            pinyin.add("".join(c for c in decomposed if not unicodedata.combining(c)))
     consonant_only = {s for s in pinyin if not set(s) & set("aeiouv")} - {"ng"}
     single = {s for chars, spellings in SURNAMES.items() if len(chars) == 1 for s in spellings}
     onsets = ("", *JYUTPING_ONSETS.split())

@@ -1,0 +1,143 @@
+"""Name parsing, sound folding and blocking keys (casebook.resolve.names)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casebook.resolve.names import (
+    fold_syllable,
+    keys,
+    normalise,
+    parse_name,
+    segment_syllables,
+    to_traditional,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "given", "english"),
+    [
+        ("Jimmy Lai", "lai", (), ("jimmy",)),
+        ("Jimmy Lai Chee-ying", "lai", ("chee", "ying"), ("jimmy",)),
+        ("Lai Chee-ying", "lai", ("chee", "ying"), ()),
+        ("Lai Chee Ying", "lai", ("chee", "ying"), ()),
+        ("Lai Cheeying", "lai", ("chee", "ying"), ()),
+        ("LAI Chee-ying", "lai", ("chee", "ying"), ()),
+        ("Chee-ying Lai", "lai", ("chee", "ying"), ()),
+        ("Chee Ying Lai", "lai", ("chee", "ying"), ()),
+        ("LAI, Chee-ying Jimmy", "lai", ("chee", "ying"), ("jimmy",)),
+        ("Wong Chi-fung, Joshua", "wong", ("chi", "fung"), ("joshua",)),
+        ("Agnes CHOW Ting", "chow", ("ting",), ("agnes",)),
+        ("Au-Yeung Ka-wai", "auyeung", ("ka", "wai"), ()),
+        ("Fiona Mak Po-kam", "mak", ("po", "kam"), ("fiona",)),
+    ],
+)
+def test_names_parse_family_given_and_english(
+    text: str, family: str, given: tuple[str, ...], english: tuple[str, ...]
+) -> None:
+    name = parse_name(text)
+    assert (name.family, name.given, name.english) == (family, given, english)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Cardinal Joseph Zen", "cardinal"),
+        ("Mr. Wong Chi-fung", "mr"),
+        ("former lawmaker Leung Kwok-hung", "former lawmaker"),
+        ("Dr Karen Chan", "dr"),
+        ("Prof Benny Tai", "prof"),
+    ],
+)
+def test_names_strip_honorifics_and_titles(text: str, title: str) -> None:
+    name = parse_name(text)
+    assert title in name.titles
+    assert title.split()[-1] not in (name.family, *name.given, *name.english)
+
+
+def test_names_keep_characters_beside_a_romanisation() -> None:
+    assert parse_name("黎智英 (Jimmy Lai)").chinese == "黎智英"
+    assert parse_name("Lai Chee-ying (黎智英)").chinese == "黎智英"
+    assert parse_name("黎智英 (Jimmy Lai)").english == ("jimmy",)
+
+
+def test_names_drop_quoted_nicknames_and_descriptions() -> None:
+    assert parse_name('Leung Kwok-hung, "Long Hair"').given == ("kwok", "hung")
+    assert parse_name("Jimmy Lai, 73, founder of a newspaper").english == ("jimmy",)
+
+
+def test_names_simplified_and_traditional_share_one_form() -> None:
+    assert to_traditional("黄之锋") == to_traditional("黃之鋒") == "黃之鋒"
+
+
+@pytest.mark.parametrize(
+    ("hk", "jyutping"),
+    [("chee", "zi3"), ("ying", "jing1"), ("cheung", "zoeng1"), ("kwok", "gwok3"),
+     ("yuen", "jyun4"), ("hui", "heoi2"), ("chu", "zyu1"), ("chow", "zau1"), ("law", "lo4"),
+     ("shum", "sam4"), ("tsz", "zi2"), ("dick", "dik6"), ("fook", "fuk1"), ("wah", "waa4")],
+)  # fmt: skip
+def test_names_fold_hk_spelling_and_jyutping_together(hk: str, jyutping: str) -> None:
+    assert fold_syllable(hk) & fold_syllable(jyutping)
+
+
+def test_names_segment_run_together_given_names() -> None:
+    assert segment_syllables("cheeying") == ("chee", "ying")
+    assert segment_syllables("zhiying") == ("zhi", "ying")
+    assert segment_syllables("xqz") is None
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["Lai Chee Ying", "Lai Cheeying", "LAI Chee-ying", "Chee-ying Lai", "黎智英", "Lai Zi-jing"],
+)
+def test_names_variants_share_a_blocking_key(variant: str) -> None:
+    assert keys(parse_name("Lai Chee-ying")) & keys(parse_name(variant))
+
+
+def test_names_chinese_key_is_traditional() -> None:
+    assert "zh:黃之鋒" in keys(parse_name("黄之锋"))
+
+
+def test_names_pinyin_of_characters_is_a_key() -> None:
+    assert keys(parse_name("黎智英")) & keys(parse_name("Li Zhiying"))
+
+
+FAMILIES = st.sampled_from(["Chan", "Wong", "Lee", "Lai", "Cheung", "Au-Yeung", "Szeto", "Ng"])
+SYLLABLES = st.sampled_from(["chee", "ying", "ka", "yan", "wai", "ming", "tsz", "kit", "on"])
+ENGLISH = st.sampled_from(["", "Jimmy", "Agnes", "Karen", "Nathan"])
+CHINESE = st.sampled_from(["", "黎智英", "黄之锋", "周庭", "歐陽家慧"])
+TITLES = st.sampled_from(["", "Mr ", "Dr ", "Cardinal ", "former lawmaker "])
+
+
+@st.composite
+def written_names(draw: st.DrawFn) -> str:
+    family = draw(FAMILIES)
+    syllables = draw(st.lists(SYLLABLES, min_size=0, max_size=2))
+    style = draw(st.sampled_from(["-", " ", ""]))
+    given = style.join(syllables).capitalize() if syllables else ""
+    english = draw(ENGLISH)
+    order = draw(st.sampled_from(["family_first", "family_last", "upper"]))
+    if order == "family_first":
+        latin = f"{english} {family} {given}"
+    elif order == "family_last":
+        latin = f"{english} {given} {family}" if "-" in given else f"{english} {family} {given}"
+    else:
+        latin = f"{english} {family.upper()} {given}"
+    chinese = draw(CHINESE)
+    text = draw(TITLES) + " ".join(latin.split())
+    return f"{text} ({chinese})" if chinese else text
+
+
+@given(written_names())
+def test_names_normalising_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+    assert parse_name(once) == parse_name(text)
+
+
+@given(st.text(max_size=40))
+def test_names_parse_any_text_without_error(text: str) -> None:
+    name = parse_name(text)
+    assert normalise(name.display()) == normalise(normalise(name.display()))

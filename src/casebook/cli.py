@@ -397,6 +397,37 @@ def _extract_record(
         )
 
 
+@app.command("resolve")
+def resolve_command(ctx: typer.Context) -> None:
+    """Link mentions to persons and organisations, merge duplicate events, chain cases."""
+    _run(ctx, _resolve_all)
+
+
+def _resolve_all(store: Store, config: Config) -> None:
+    from casebook.resolve.cases import chain_cases
+    from casebook.resolve.events import merge_duplicate_events
+    from casebook.resolve.service import resolve_record
+
+    identities = resolve_record(store, config)
+    out.print(
+        f"mentions {identities.mentions}: linked {identities.auto}, queued for review "
+        f"{identities.queued}, new {identities.new} (persons created "
+        f"{identities.persons_created}, organisations {identities.organisations_created})",
+        highlight=False,
+    )
+    merges = merge_duplicate_events(store, config)
+    out.print(
+        f"events {merges.events}: {merges.merged} duplicates merged into {merges.groups} events",
+        highlight=False,
+    )
+    cases = chain_cases(store, config)
+    out.print(
+        f"cases: {cases.cases_created} created for {cases.persons} persons, "
+        f"{cases.events_linked} events linked",
+        highlight=False,
+    )
+
+
 @eval_app.command("extract")
 def eval_extract(
     folder: Annotated[Path, typer.Argument(help="Folder of NNN.txt + NNN.json gold pairs.")],
@@ -418,10 +449,35 @@ def eval_extract(
         out.print(report.render())
 
 
+@eval_app.command("resolve")
+def eval_resolve(
+    folder: Annotated[Path, typer.Argument(help="Folder with pairs.jsonl and clusters.jsonl.")],
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Score at which two mentions are linked.")
+    ] = 0.8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Pairwise precision, recall and F1 of name resolution, and cluster metrics (B-cubed)."""
+    from casebook.resolve.evaluate import cluster, evaluate_clusters, evaluate_pairs, render
+
+    if not folder.is_dir():
+        fail(f"{folder} is not a folder; give the folder holding pairs.jsonl and clusters.jsonl")
+    with _errors_as_one_line():
+        pairs = evaluate_pairs(folder / "pairs.jsonl", threshold)
+        clusters = evaluate_clusters(
+            folder / "clusters.jsonl", lambda mentions: cluster(mentions, threshold)
+        )
+    if as_json:
+        print(json.dumps({"pairs": pairs, "clusters": clusters}, indent=2, sort_keys=True))
+    else:
+        out.print(render(pairs))
+        out.print(render(clusters))
+
+
 @app.command()
 def demo(ctx: typer.Context) -> None:
-    """Set up the store, ingest the bundled sample reports, extract candidate events, and
-    summarise the record."""
+    """Set up the store, ingest the bundled sample reports, extract candidate events, resolve
+    them, and summarise the record."""
     from casebook.extract.rules import RuleExtractor
 
     sample = resources.files("casebook") / "data" / "sample"
@@ -434,6 +490,7 @@ def demo(ctx: typer.Context) -> None:
             _print_ingest_summary(summary)
             extractor = RuleExtractor.default(ctx.obj.jurisdiction)
             _extract_record(store, ctx.obj, extractor, False, [], 0, None)
+            _resolve_all(store, ctx.obj)
             with store.reader() as session:
                 _print_record_summary(summarise(session))
         finally:

@@ -44,6 +44,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Word-shingle similarity above which a report is linked to an earlier copy",
     ),
     Setting("fetch_timeout", 30.0, "Seconds to wait for a URL when ingesting"),
+    Setting(
+        "resolve_link_threshold",
+        0.9,
+        "Identity score at or above which a mention is linked automatically (reversible)",
+    ),
+    Setting(
+        "resolve_review_threshold",
+        0.5,
+        "Identity score at or above which a mention is "
+        "queued for review; below it a new person is proposed",
+    ),
 )
 
 
@@ -56,6 +67,8 @@ class Config:
     max_document_mb: float = 10.0
     near_duplicate_threshold: float = 0.8
     fetch_timeout: float = 30.0
+    resolve_link_threshold: float = 0.9
+    resolve_review_threshold: float = 0.5
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -177,6 +177,8 @@ def persons_in(sentence: Span, tokens: list[Token], names: list[Span]) -> list[P
 
 
 def _clean_name(text: str) -> str:
+    if not _HAN.sub("", text).strip(" ()（）,"):
+        return text.strip(" ()（）,")  # a name given only in Chinese characters
     text = _HAN.sub("", text).strip(" ()（）,")
     return re.sub(r"^(?:Mr|Ms|Mrs|Miss|Dr|Prof|Professor)\.?\s+", "", text)
 
@@ -221,6 +223,8 @@ def count_in(tokens: list[Token]) -> Count | None:
         before = token.doc[max(token.i - 3, 0) : token.i].text.lower()
         if _is_age_or_time(phrase) or before.endswith(("as young as", "as old as", "aged")):
             continue
+        if token.dep_ == "appos" and token.head.pos_ == "PROPN":
+            continue  # "Chan Siu-ming, 34,": an age beside a name
         quantity = quantities.parse_quantity(phrase.text)
         if quantity is None:
             continue

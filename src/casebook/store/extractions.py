@@ -11,10 +11,14 @@ from sqlalchemy.orm import Session
 
 from casebook.model import make_id
 from casebook.store.schema import (
+    CaseEvent,
     Event,
     EventEvidence,
+    EventMerge,
+    EventParticipant,
     Evidence,
     Extraction,
+    IdentityLink,
     Mention,
     Source,
 )
@@ -99,7 +103,10 @@ def replace_extraction(
     new_ids = {row.event_id(source_id, extractor) for row in rows}
     _drop_stale_candidates(session, source_id, supersedes or extractor, new_ids)
     existing = set(session.scalars(select(Event.id).where(Event.id.in_(new_ids))))
-    known_evidence: set[str] = set()
+    # One query for the source's spans: a lookup per span would flush (and audit) each time.
+    known_evidence = set(
+        session.scalars(select(Evidence.id).where(Evidence.source_id == source_id))
+    )
     for row in rows:
         event_id = row.event_id(source_id, extractor)
         if event_id in existing:
@@ -142,7 +149,7 @@ def _evidence(
     session: Session, source_id: str, span: FieldSpan | MentionRow, known: set[str]
 ) -> str:
     evidence_id = make_id("evidence", source_id, span.start, span.end)
-    if evidence_id not in known and session.get(Evidence, evidence_id) is None:
+    if evidence_id not in known:
         session.add(
             Evidence(
                 id=evidence_id,
@@ -169,6 +176,8 @@ def _drop_stale_candidates(session: Session, source_id: str, made_by: str, keep:
         )
     )
     for event in stale:
+        if _used_downstream(session, event.id):
+            continue  # resolution linked it; a reviewer decides its fate, not a re-extraction
         for mention in session.scalars(select(Mention).where(Mention.event_id == event.id)):
             session.delete(mention)
         for link in session.scalars(
@@ -176,6 +185,20 @@ def _drop_stale_candidates(session: Session, source_id: str, made_by: str, keep:
         ):
             session.delete(link)
         session.delete(event)
+
+
+def _used_downstream(session: Session, event_id: str) -> bool:
+    """Whether a later stage points at this event (participants, cases, merges, identity links)."""
+    mentions = select(Mention.id).where(Mention.event_id == event_id)
+    checks = (
+        select(EventParticipant.id).where(EventParticipant.event_id == event_id),
+        select(CaseEvent.event_id).where(CaseEvent.event_id == event_id),
+        select(EventMerge.id).where(
+            (EventMerge.merged_event_id == event_id) | (EventMerge.into_event_id == event_id)
+        ),
+        select(IdentityLink.id).where(IdentityLink.mention_id.in_(mentions)),
+    )
+    return any(session.execute(check.limit(1)).first() is not None for check in checks)
 
 
 def _mark_read(session: Session, source_id: str, extractor: str, events: int) -> None:

@@ -327,6 +327,64 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class IdentityLink(Base):
+    """A resolver's (or reviewer's) decision about which identity a mention names, and why."""
+
+    __tablename__ = "identity_links"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    mention_id: Mapped[str] = mapped_column(ID, _fk("mentions.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ID, _fk("persons.id"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ID, _fk("organisations.id"))
+    score: Mapped[float] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(48))
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of sentences
+    decision: Mapped[str] = mapped_column(String(12))
+    decided_by: Mapped[str] = mapped_column(String(128))
+    resolver: Mapped[str] = mapped_column(String(96))
+
+    __table_args__ = (
+        _one_of("decision", ("auto", "queued", "new", "accepted", "rejected"), "decision"),
+        CheckConstraint(
+            "(person_id IS NULL) <> (organisation_id IS NULL)", name="person_or_organisation"
+        ),
+    )
+
+
+class EventMerge(Base):
+    """That a candidate event reports the same thing as another: merged into it, reversibly.
+
+    `moved` lists (JSON) the rows moved to `into_event_id`, so the merge can be undone.
+    """
+
+    __tablename__ = "event_merges"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    merged_event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), index=True)
+    into_event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[str] = mapped_column(Text)
+    moved: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(12))
+    decided_by: Mapped[str] = mapped_column(String(128))
+    resolver: Mapped[str] = mapped_column(String(96))
+
+    __table_args__ = (_one_of("decision", ("auto", "accepted", "rejected"), "decision"),)
+
+
+class PersonNameKey(Base):
+    """Blocking keys of a person's aliases (`resolve.names.keys`), to find candidates by lookup."""
+
+    __tablename__ = "person_name_keys"
+    record = False
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    alias_id: Mapped[str] = mapped_column(ID, _fk("person_aliases.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, _fk("persons.id"), index=True)
+
+    __table_args__ = (Index("ix_person_name_keys_alias_id", "alias_id"),)
+
+
 RECORD_TABLES: tuple[type[Base], ...] = (
     Source,
     SourceOriginal,
@@ -342,6 +400,8 @@ RECORD_TABLES: tuple[type[Base], ...] = (
     Extraction,
     Case,
     CaseEvent,
+    IdentityLink,
+    EventMerge,
 )
 
 __all__ = [
@@ -353,14 +413,17 @@ __all__ = [
     "CaseEvent",
     "Event",
     "EventEvidence",
+    "EventMerge",
     "EventParticipant",
     "Evidence",
     "Extraction",
+    "IdentityLink",
     "Mention",
     "Organisation",
     "OrganisationAlias",
     "Person",
     "PersonAlias",
+    "PersonNameKey",
     "Source",
     "SourceBand",
     "SourceOriginal",

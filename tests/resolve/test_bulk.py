@@ -1,0 +1,70 @@
+"""The bulk clusterer gives `evaluate.cluster()`'s clusters, computed per distinct name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casebook.resolve.bulk import cluster_bulk, context_score, mention_from_dict, resolve_mentions
+from casebook.resolve.compare import MentionContext, birth_year_gap, compare, compare_mentions
+from casebook.resolve.evaluate import cluster
+from casebook.resolve.names import parse_name
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "resolve"
+
+
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line]
+
+
+def _partition(labels: list[int]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for position, label in enumerate(labels):
+        groups.setdefault(label, set()).add(position)
+    return {frozenset(group) for group in groups.values()}
+
+
+@pytest.fixture(scope="module")
+def mentions() -> list[MentionContext]:
+    return [MentionContext.from_dict(row) for row in _rows("clusters.jsonl")]
+
+
+def test_bulk_gives_the_same_clusters_as_cluster(mentions: list[MentionContext]) -> None:
+    expected = cluster(mentions)
+    assert cluster_bulk(mentions) == expected
+    assert _partition(cluster_bulk(mentions, threshold=0.9)) == _partition(
+        cluster(mentions, threshold=0.9)
+    )
+
+
+def test_bulk_resolve_mentions_parses_each_name_once_and_agrees() -> None:
+    rows = _rows("clusters.jsonl")
+    expected = cluster([MentionContext.from_dict(row) for row in rows])
+    assert resolve_mentions(rows) == expected
+
+
+def test_bulk_mention_from_dict_equals_from_dict() -> None:
+    for row in _rows("clusters.jsonl"):
+        assert mention_from_dict(row, parse_name(row["name"])) == MentionContext.from_dict(row)
+
+
+def test_bulk_context_score_equals_compare_mentions() -> None:
+    for row in _rows("pairs.jsonl"):
+        a, b = MentionContext.from_dict(row["a"]), MentionContext.from_dict(row["b"])
+        name_score = compare(a.name, b.name).score
+        gap = birth_year_gap(a, b)
+        assert context_score(name_score, a, b, gap) == compare_mentions(a, b).score
+
+
+def test_bulk_keeps_namesakes_apart_when_ages_disagree() -> None:
+    rows = [
+        {"name": "Chan Ka-yan", "age": 23, "age_date": "2021-01-01"},
+        {"name": "CHAN Ka Yan", "age": 24, "age_date": "2022-03-01"},
+        {"name": "Chan Ka-yan", "age": 60, "age_date": "2021-01-01"},
+        {"name": "Mr Chan Ka-yan", "age": 61, "age_date": "2022-03-01"},
+    ]
+    labels = resolve_mentions(rows)
+    assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]

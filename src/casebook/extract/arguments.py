@@ -82,8 +82,14 @@ VAGUE_WORDS = frozenset({"dozens", "scores", "hundreds", "thousands", "several",
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 
 
-def argument_roots(trigger: Token) -> list[Token]:
+def argument_roots(trigger: Token, organisation_event: bool = False) -> list[Token]:
     """The tokens heading the phrases that say who or what the event happened to."""
+    if organisation_event:
+        # "X relocated its team", "X announced its dissolution": the organisation is the subject.
+        verb = trigger.head if trigger.pos_ in {"NOUN", "PROPN"} else trigger
+        subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        if subjects:
+            return subjects
     found = _direct_arguments(trigger)
     if not found and trigger.dep_ == "conj":
         found = _direct_arguments(trigger.head)  # "arrested in May and charged in June"
@@ -116,7 +122,7 @@ def _direct_arguments(verb: Token) -> list[Token]:
 def _noun_arguments(noun: Token) -> list[Token]:
     # "the arrest of X", "X's arrest", "arrests of 53 people"
     found = [c for c in noun.children if c.dep_ == "poss"]
-    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in {"of", "for"}):
+    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in {"of", "for", "at"}):
         found.extend(g for g in prep.children if g.dep_ == "pobj")
     return found
 

@@ -144,7 +144,7 @@ def _nobody(trigger: Token) -> str | None:
 def _generic_or_ongoing(trigger: Token) -> str | None:
     # "People are prosecuted for their acts" (generic), "is being detained" (a state, not an act).
     auxes = [c for c in trigger.children if c.dep_ in {"aux", "auxpass"}]
-    if any(a.lower_ == "being" for a in auxes):
+    if any(a.lower_ == "being" for a in auxes) and trigger.lemma_ in {"detain", "hold"}:
         return f"ongoing (being {trigger.text})"
     if any(a.dep_ == "auxpass" and a.tag_ in {"VBP", "VBZ"} for a in auxes) and not any(
         a.dep_ == "aux" for a in auxes

@@ -292,7 +292,7 @@ class _Sentence:
             arguments.is_among_those(token) or self._adds_detail(token, clause)
         ):
             return None  # "those arrested", "the two who were convicted": a reference, not an act
-        roots = arguments.argument_roots(token)
+        roots = arguments.argument_roots(token, trigger.type in ORGANISATION_EVENTS)
         args = arguments.tokens_of(roots, stop=token)
         event = ExtractedEvent(
             type=trigger.type, evidence=self.evidence, rule=f"{self.rule}:{trigger.rule.id}"
@@ -509,7 +509,7 @@ class _Sentence:
             return bool(event.organisations) or any(r.lower_ in ORG_NOUNS for r in roots)
         if event.type is EventType.WARRANT:
             return _issued(token)
-        if token.pos_ in {"NOUN", "PROPN"}:
+        if token.pos_ in {"NOUN", "PROPN"} and token.lower_ != "bail":
             if token.dep_ == "compound":  # "arrest warrant", "arrest figures"
                 return False
             return bool(roots) and bool(event.persons or event.count is not None or event.date)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from casebook.config import Config
+from casebook.extract.bulk import SchedulerError, extract_batch
 from casebook.extract.rules import RuleExtractor
 from casebook.extract.service import Progress, extract_record, extractor_key, to_rows
 from casebook.ingest.service import Result, ingest, plan
@@ -101,7 +103,9 @@ def _snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 def _events_of(store: Store, source_id: str) -> list[Event]:
     with store.reader() as session:
-        linked = select(EventEvidence.event_id).join(Evidence).where(Evidence.source_id == source_id)
+        linked = (
+            select(EventEvidence.event_id).join(Evidence).where(Evidence.source_id == source_id)
+        )
         return list(session.scalars(select(Event).where(Event.id.in_(linked)).order_by(Event.id)))
 
 
@@ -144,7 +148,13 @@ def test_service_stores_one_evidence_row_per_field_with_its_rule(
     source = _source_ids(record)["sentence"]
     expected = to_rows(extractor.extract(SENTENCE, dt.date(2024, 6, 4)))
     wanted = {
-        (row.event_id(source, extractor_key(extractor)), span.field, span.start, span.end, span.rule)
+        (
+            row.event_id(source, extractor_key(extractor)),
+            span.field,
+            span.start,
+            span.end,
+            span.rule,
+        )
         for row in expected
         for span in [row.evidence, *row.fields]
     }
@@ -247,6 +257,25 @@ def test_service_changed_text_drops_stale_candidates_but_keeps_reviewed_ones(
     assert orphans == []
 
 
+def test_service_new_extractor_version_replaces_older_candidates_only(
+    record: Store, extractor: RuleExtractor
+) -> None:
+    _run(record, extractor)
+    source = _source_ids(record)["arrest"]
+    reviewed = next(e for e in _events_of(record, source) if e.type == "arrest")
+    _review(record, reviewed.id, "confirmed")
+    bumped = dataclasses.replace(
+        extractor, triggers=dataclasses.replace(extractor.triggers, version=999)
+    )
+    progress = _run(record, bumped)
+    assert progress[-1].sources_done == 3, "a new version reads every source again"
+    with record.reader() as session:
+        made_by = dict(session.execute(select(Event.id, Event.made_by)).all())
+    old = f"rules-{extractor.version}"
+    assert [i for i, by in made_by.items() if by == old] == [reviewed.id]
+    assert sum(by == f"rules-{bumped.version}" for by in made_by.values()) == progress[-1].events
+
+
 def test_service_source_ids_reads_only_those_sources(
     record: Store, extractor: RuleExtractor
 ) -> None:
@@ -264,7 +293,9 @@ def test_service_skips_near_duplicates_unless_named(
 ) -> None:
     ids = _source_ids(record)
     with record.reader() as session:
-        linked = session.scalar(select(Source.near_duplicate_of).where(Source.id == ids["arrest copy"]))
+        linked = session.scalar(
+            select(Source.near_duplicate_of).where(Source.id == ids["arrest copy"])
+        )
     assert linked == ids["arrest"]
     _run(record, extractor, everything=True)
     with record.reader() as session:
@@ -280,9 +311,7 @@ def test_service_keeps_the_audit_chain_intact(record: Store, extractor: RuleExtr
     _run(record, extractor, everything=True)
     with record.reader() as session:
         report = audit.verify(session)
-        logged = set(
-            session.scalars(select(AuditEntry.entity).where(AuditEntry.actor == ACTOR))
-        )
+        logged = set(session.scalars(select(AuditEntry.entity).where(AuditEntry.actor == ACTOR)))
     assert report.intact, report
     assert {"events", "evidence", "event_evidence", "mentions"} <= logged
 
@@ -321,6 +350,16 @@ def test_service_dask_run_equals_the_single_process_run(
     finally:
         single.close()
         dask.close()
-    assert one.sources_total > 50 and (one.sources_done, one.events) == (two.sources_done, two.events)
+    assert one.sources_total > 50 and (one.sources_done, one.events) == (
+        two.sources_done,
+        two.events,
+    )
     assert _event_table(sqlite_url) == _event_table(copy_url)
     assert snapshots[0] == snapshots[1]
+
+
+def test_service_dask_worker_refuses_another_extractor_version(extractor: RuleExtractor) -> None:
+    pairs = [(SENTENCE, dt.date(2024, 6, 4))]
+    assert extract_batch(pairs, "hk", extractor_key(extractor))[0]
+    with pytest.raises(SchedulerError, match="rules-0"):
+        extract_batch(pairs, "hk", "rules-0")

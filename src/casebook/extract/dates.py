@@ -154,6 +154,24 @@ def _weekday(phrase: str, published: date) -> FuzzyDate | None:
     return FuzzyDate(published - timedelta(days=back), DatePrecision.DAY)
 
 
+_RELATIVE_YEAR = re.compile(
+    rf"^(?:(\d{{1,2}}) )?({'|'.join(_MONTHS)})(?: (\d{{1,2}}))?,? (last|this|next) year$"
+)
+
+
+def _month_relative_year(phrase: str, published: date) -> FuzzyDate | None:
+    """ "May last year", "4 June last year", "March this year"."""
+    match = _RELATIVE_YEAR.match(phrase)
+    if not match:
+        return None
+    year = published.year + {"last": -1, "this": 0, "next": 1}[match.group(4)]
+    month = _MONTHS.index(match.group(2)) + 1
+    day = match.group(1) or match.group(3)
+    if day:
+        return FuzzyDate(date(year, month, int(day)), DatePrecision.DAY)
+    return FuzzyDate(date(year, month, 1), DatePrecision.MONTH)
+
+
 def _last_month_name(phrase: str, published: date) -> FuzzyDate | None:
     match = _LAST_MONTH_NAME.match(phrase)
     if not match:
@@ -204,6 +222,7 @@ _RULES: tuple[Callable[[str, date], FuzzyDate | None], ...] = (
     _same_day,
     _weekday,
     _last_month_name,
+    _month_relative_year,
     _part_of_period,
     _dateparser,
 )

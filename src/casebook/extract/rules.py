@@ -85,9 +85,12 @@ TOTAL_CUE = re.compile(
     r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
     re.IGNORECASE,
 )
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 AS_OF = re.compile(
-    r"\b(?:as (?:of|at)|by|up to|until)\s+((?:the end of |end-)?[\w ,]{3,25}?\d{4}|"
-    r"[\w ]{3,20}?(?=,| \w+ had| people| persons))",
+    rf"\b(?:as (?:of|at)|by|up to|until)\s+("
+    rf"(?:the )?(?:end|beginning|middle) of {_MONTH_WORD}(?:,? \d{{4}})?|"
+    rf"\d{{1,2}} {_MONTH_WORD}(?:,? \d{{4}})?|{_MONTH_WORD} \d{{1,2}}(?:,? \d{{4}})?|"
+    rf"{_MONTH_WORD},? \d{{4}}|(?:the end of )?\d{{4}}|{_MONTH_WORD})\b",
     re.IGNORECASE,
 )
 ORG_NOUNS = frozenset(
@@ -221,8 +224,9 @@ class RuleExtractor:
             (doc[s:e], self._laws[1][self.nlp.vocab.strings[m]]) for m, s, e in self._laws[0](doc)
         ]
         found: list[ExtractedEvent] = []
+        text = doc.text  # rebuilt by spaCy on every access: read it once
         for sentence in doc.sents:
-            found.extend(_Sentence(self, sentence, published, names, laws).events())
+            found.extend(_Sentence(self, sentence, published, names, laws, text).events())
         return found
 
     def _person_names(self, doc: Doc) -> list[Span]:
@@ -245,6 +249,7 @@ class _Sentence:
         published: dt.date | None,
         names: list[Span],
         laws: list[tuple[Span, str]],
+        doc_text: str,
     ) -> None:
         self.x = extractor
         self.sentence = sentence
@@ -252,7 +257,10 @@ class _Sentence:
         self.names = [n for n in names if sentence.start <= n.start < sentence.end]
         self.laws = [(s, i) for s, i in laws if sentence.start <= s.start < sentence.end]
         self.rule = f"{extractor.name}.v{VERSION}"
-        self.evidence = Quote(sentence.start_char, sentence.end_char, sentence.text)
+        self.doc_text = doc_text
+        self.text = self.doc_text[sentence.start_char : sentence.end_char]
+        quote = self.text.rstrip()
+        self.evidence = Quote(sentence.start_char, sentence.start_char + len(quote), quote)
 
     _claimed_law_tokens: frozenset[int] = frozenset()
 
@@ -327,14 +335,12 @@ class _Sentence:
         )
 
     def _char_field(self, start: int, end: int, rule: str) -> FieldEvidence:
-        text = self.sentence.doc.text
+        text = self.doc_text
         return FieldEvidence(Quote(start, end, text[start:end]), f"{self.rule}:{rule}")
 
     def _attach_people(self, event: ExtractedEvent, args: list[SpacyToken]) -> None:
         for person in arguments.persons_in(self.sentence, args, self.names):
-            span = Quote(
-                person.start, person.end, self.sentence.doc.text[person.start : person.end]
-            )
+            span = Quote(person.start, person.end, self.doc_text[person.start : person.end])
             event.persons.append(PersonMention(person.name, span, person.age, person.chinese_name))
         if event.persons:
             first = event.persons[0].span
@@ -378,7 +384,7 @@ class _Sentence:
     ) -> tuple[FuzzyDate | None, tuple[int, int]]:
         """A DATE entity's date; NER spans are loose ("Friday to four years"), so try its parts."""
         for start, end in _date_parts(entity):
-            text = self.sentence.doc.text[start:end]
+            text = self.doc_text[start:end]
             found = dates.resolve_date(text, self.published)
             if found is None and anchor is not None:
                 found = dates.shift(anchor, text) or (anchor if "same" in text.lower() else None)
@@ -425,7 +431,7 @@ class _Sentence:
     @cached_property
     def _heading_date(self) -> tuple[FuzzyDate, int, int] | None:
         """Bulletins and court diaries open a line with its date: "4 June: …", "Mon 1 Feb, …:"."""
-        match = HEADING_DATE.match(self.sentence.text)
+        match = HEADING_DATE.match(self.text)
         if match is None:
             return None
         found = dates.resolve_date(match.group(1), self.published)
@@ -524,7 +530,7 @@ class _Sentence:
             # "304 had been arrested, 176 charged and 150 convicted"; "…; 2,450 had been …"
             inside |= {t.i for t in self.sentence}
         doc = self.sentence.doc
-        for match in TOTAL_CUE.finditer(self.sentence.text):
+        for match in TOTAL_CUE.finditer(self.text):
             start = self.sentence.start_char + match.start()
             span = doc.char_span(start, start + len(match.group(0)), alignment_mode="expand")
             if span is None or span.start not in inside:
@@ -542,7 +548,7 @@ class _Sentence:
         """An aggregate someone published ("as of D, N had been arrested") is a reported_total."""
         if event.type not in TOTALLED or event.count is None or event.persons:
             return
-        if RUNNING_TOTAL.search(self.sentence.text):
+        if RUNNING_TOTAL.search(self.text):
             return  # the event is the increment; _running_total adds the total beside it
         cue = self._total_cue_in(token, clause)
         whole_period = event.date is not None and event.date.precision is DatePrecision.YEAR
@@ -555,7 +561,7 @@ class _Sentence:
 
     def _date_total(self, event: ExtractedEvent, continuing: bool = False) -> None:
         """A total's as-of date: stated, else publication for a running total."""
-        as_of = AS_OF.search(self.sentence.text)
+        as_of = AS_OF.search(self.text)
         found = dates.resolve_date(as_of.group(1), self.published) if as_of else None
         if as_of and found is not None:
             event.date = found
@@ -570,7 +576,7 @@ class _Sentence:
         quote = event.fields.get("date")
         opening = quote is not None and re.search(
             r"\b(since|from)\s+(the\s+)?$",
-            self.sentence.doc.text[: quote.span.start][-20:],
+            self.doc_text[: quote.span.start][-20:],
             re.IGNORECASE,
         )
         if event.date is None or opening:
@@ -580,7 +586,7 @@ class _Sentence:
 
     def _running_total(self, found: list[ExtractedEvent]) -> ExtractedEvent | None:
         """ "…, bringing the total to 258": a total beside the event it adds to."""
-        match = RUNNING_TOTAL.search(self.sentence.text)
+        match = RUNNING_TOTAL.search(self.text)
         if match is None or not found:
             return None
         quantity = quantities.parse_quantity(match.group(1))
@@ -640,6 +646,7 @@ def _date_parts(entity: Span) -> list[tuple[int, int]]:
     return parts
 
 
+TIME_UNITS = frozenset({"day", "week", "month", "year", "hour"})
 OFFENCE_PREPS = frozenset({"with", "of", "to", "for", "over"})
 BLOCKING = frozenset(
     {"until", "till", "pending", "adjourned", "hearing", "next", "before", "after", "ahead"}

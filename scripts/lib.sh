@@ -1,7 +1,8 @@
 # Shared by scripts/setup-and-run and scripts/test: install what casebook needs.
 
 ensure_venv() {  # $1: extras, e.g. "[dev]"
-  local extras="$1" stamp=".venv/.installed${extras}"
+  local extras="$1"
+  local stamp=".venv/.installed${extras}"
   if [ ! -x .venv/bin/python ]; then
     echo "== creating .venv"
     python3 -m venv .venv

@@ -497,6 +497,183 @@ def demo(ctx: typer.Context) -> None:
             store.close()
 
 
+# --- casebook review ---------------------------------------------------------------------
+
+review_app = typer.Typer(
+    help="Confirm, edit, reject, link, merge, split and undo (audited).", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+_VERSION = typer.Option(
+    "--expect-version", help="Refuse if the event's version is no longer this (see `show`)."
+)
+
+
+_EDITABLE = "type, date, date_precision, law, offence, count, place or sentence_months"
+
+
+def _decide(ctx: typer.Context, act: Callable[[Store, str], object]) -> None:
+    from casebook.review.actions import Decision
+    from casebook.review.console import show_decision
+
+    def decide(store: Store, config: Config) -> None:
+        decision = act(store, config.actor)
+        assert isinstance(decision, Decision)
+        show_decision(out, decision)
+
+    _run(ctx, decide)
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """The review queue: candidate events, then identity links the resolver was unsure of."""
+    from casebook.review.console import queue_table
+    from casebook.review.queue import queue
+
+    def show(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            items = queue(session, limit, offset)
+        out.print(queue_table(items) if items else "nothing to review")
+
+    _run(ctx, show)
+
+
+@review_app.command("show")
+def review_show(ctx: typer.Context, item_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """An event with every field's quote and rule, or an identity link with its reasons."""
+    from casebook.review.console import show_item
+    from casebook.review.queue import item
+
+    def show(store: Store, config: Config) -> None:
+        with store.reader() as session:
+            show_item(out, item(session, item_id))
+
+    _run(ctx, show)
+
+
+@review_app.command("confirm")
+def review_confirm(
+    ctx: typer.Context, event_id: str, version: Annotated[int | None, _VERSION] = None
+) -> None:
+    """Confirm a candidate event."""
+    from casebook.review.actions import confirm_event
+
+    _decide(ctx, lambda store, actor: confirm_event(store, actor, event_id, version))
+
+
+@review_app.command("reject")
+def review_reject(
+    ctx: typer.Context, event_id: str, version: Annotated[int | None, _VERSION] = None
+) -> None:
+    """Reject an event (kept with its evidence; counts skip it)."""
+    from casebook.review.actions import reject_event
+
+    _decide(ctx, lambda store, actor: reject_event(store, actor, event_id, version))
+
+
+@review_app.command("edit")
+def review_edit(
+    ctx: typer.Context,
+    event_id: str,
+    field: Annotated[str, typer.Argument(help=_EDITABLE)],
+    value: Annotated[str, typer.Argument(help="The new value; '-' clears it.")],
+    version: Annotated[int | None, _VERSION] = None,
+) -> None:
+    """Set one field of an event."""
+    from casebook.laws.catalogue import load_catalogue
+    from casebook.review.actions import edit_event
+
+    def act(store: Store, actor: str) -> object:
+        catalogue = load_catalogue(ctx.obj.jurisdiction)
+        return edit_event(store, actor, event_id, version, field, value, catalogue=catalogue)
+
+    _decide(ctx, act)
+
+
+@review_app.command("accept-link")
+def review_accept_link(
+    ctx: typer.Context,
+    link_id: str,
+    person: Annotated[str | None, typer.Option(help="Link to this candidate instead.")] = None,
+) -> None:
+    """Accept a queued identity link: the mention joins that person."""
+    from casebook.review.actions import accept_link
+
+    _decide(ctx, lambda store, actor: accept_link(store, actor, link_id, person))
+
+
+@review_app.command("reject-link")
+def review_reject_link(
+    ctx: typer.Context,
+    link_id: str,
+    unlinked: Annotated[
+        bool, typer.Option("--unlinked", help="Leave the mention unlinked, not a new person.")
+    ] = False,
+) -> None:
+    """Reject a queued identity link: the mention becomes a new person (or stays unlinked)."""
+    from casebook.review.actions import reject_link
+
+    _decide(ctx, lambda store, actor: reject_link(store, actor, link_id, new_identity=not unlinked))
+
+
+@review_app.command("merge-persons")
+def review_merge_persons(ctx: typer.Context, keep: str, other: str) -> None:
+    """Merge person OTHER into KEEP, moving every mention, alias and participation."""
+    from casebook.review.actions import merge_persons
+
+    _decide(ctx, lambda store, actor: merge_persons(store, actor, keep, other))
+
+
+@review_app.command("split-person")
+def review_split_person(
+    ctx: typer.Context, person: str, mentions: Annotated[list[str], typer.Argument()]
+) -> None:
+    """Split these mentions of PERSON off into a new person."""
+    from casebook.review.actions import split_person
+
+    _decide(ctx, lambda store, actor: split_person(store, actor, person, mentions))
+
+
+@review_app.command("merge-events")
+def review_merge_events(ctx: typer.Context, keep: str, other: str) -> None:
+    """Merge event OTHER (a duplicate report) into KEEP, with all its evidence."""
+    from casebook.review.actions import merge_events
+
+    _decide(ctx, lambda store, actor: merge_events(store, actor, keep, other))
+
+
+@review_app.command("split-event")
+def review_split_event(ctx: typer.Context, merge_id: str) -> None:
+    """Undo a merge of two events (the merge id is shown by `casebook review show`)."""
+    from casebook.review.actions import split_event
+
+    _decide(ctx, lambda store, actor: split_event(store, actor, merge_id))
+
+
+@review_app.command("undo")
+def review_undo(ctx: typer.Context, decision: str) -> None:
+    """Undo a decision (FIRST-LAST, as printed when it was made); the undo is audited too."""
+    from casebook.review.actions import undo
+
+    _decide(ctx, lambda store, actor: undo(store, actor, decision))
+
+
+@review_app.command("next")
+def review_next(ctx: typer.Context) -> None:
+    """Work through the queue interactively: c/e/r/s/q (answers may be piped in)."""
+    from casebook.review.console import line_ask, review_loop, terminal_ask
+
+    def loop(store: Store, config: Config) -> None:
+        ask = terminal_ask(out) if sys.stdin.isatty() else line_ask(out, sys.stdin)
+        summary = review_loop(store, config.actor, out, ask)
+        out.print(f"{len(summary.decisions)} decisions, {len(summary.skipped)} skipped")
+
+    _run(ctx, loop)
+
+
 def run() -> None:
     """Entry point that never shows a traceback unless CASEBOOK_DEBUG is set."""
     try:

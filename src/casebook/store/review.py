@@ -1,8 +1,9 @@
 """Queries and writes for review: the queue, evidence by field, rows to move, and undo.
 
 Undo works from the audit log: a decision is the run of audit entries one review action
-wrote, and `restore` puts one entry's `before` back through the ORM (so the restoration
-is itself audited). Nothing here commits.
+wrote (`lock_audit_position` keeps that run unbroken), and `column_values` /
+`current_values` let `review.actions.undo` check a row and put an entry's `before` back
+through the ORM, so the restoration is itself audited. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -129,10 +130,11 @@ def mention_quote(session: Session, mention_id: str) -> tuple[Mention, Quote]:
 def identity_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     """Names of persons and organisations by id."""
     wanted = list(ids)
-    found = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))))
-    query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
-    found.update(session.execute(query))
-    return {str(k): str(v) for k, v in found.items()}
+    found: dict[str, str] = {}
+    for table in (Person, Organisation):
+        query = select(table.id, table.name).where(table.id.in_(wanted))
+        found.update({row_id: name for row_id, name in session.execute(query)})
+    return found
 
 
 # --- Rows a review action moves ----------------------------------------------------------
@@ -238,13 +240,14 @@ def table_named(name: str) -> type[Base]:
     for mapper in Base.registry.mappers:
         table = mapper.class_
         if getattr(table, "__tablename__", None) == name:
-            return table  # type: ignore[no-any-return]
+            return table
     raise NotFoundError(f"no table {name}")
 
 
 def current_values(row: Base) -> dict[str, Any]:
     """A row's values as the audit log writes them (JSON types)."""
-    return json.loads(json.dumps(snapshot(row), default=_jsonable))  # type: ignore[no-any-return]
+    values: dict[str, Any] = json.loads(json.dumps(snapshot(row), default=_jsonable))
+    return values
 
 
 def _jsonable(value: Any) -> Any:
@@ -275,4 +278,4 @@ def column_values(table: type[Base], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def primary_key(table: type[Base], values: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(values[column.key] for column in inspect(table).primary_key)
+    return tuple(values[str(column.key)] for column in inspect(table).primary_key)

@@ -1,0 +1,140 @@
+"""What needs a reviewer: candidate events and queued identity links, each with its evidence.
+
+Candidate events come first (dated ones by date), then identity links the resolver was
+unsure of. An event shows every field with the quotes that back it and the rule that read
+each; a link shows the mention as quoted, the competing candidates and the reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from casebook.errors import NotFoundError
+from casebook.store import review as stored
+from casebook.store.review import Quote
+from casebook.store.schema import Event, IdentityLink
+
+# (column, field name in event_evidence) for the fields a reviewer judges.
+EVENT_FIELDS = (("type", "type"), ("date", "date"), ("date_precision", "date_precision"),
+                ("law_id", "law"), ("offence_id", "offence"), ("count", "count"),
+                ("place", "place"), ("sentence_months", "sentence_months"))  # fmt: skip
+_ALSO_MATCHES = re.compile(r"also matches (\w+) \(([\d.]+)\)")
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One field of an event: its value and the quotes that back it."""
+
+    name: str
+    value: str
+    quotes: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An identity a queued mention may name."""
+
+    id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One thing awaiting a decision: a candidate event or a queued identity link."""
+
+    kind: str  # "event" | "link"
+    id: str
+    title: str
+    version: int | None = None
+    fields: tuple[FieldView, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    reasons: tuple[str, ...] = ()
+    mention: Quote | None = None
+
+
+def queue(session: Session, limit: int = 50, offset: int = 0) -> list[ReviewItem]:
+    """A page of the queue: candidate events, then queued identity links."""
+    events_total = stored.count_candidate_events(session)
+    items = [
+        event_item(session, event) for event in stored.candidate_events(session, limit, offset)
+    ]
+    if len(items) < limit:
+        link_offset = max(offset - events_total, 0)
+        links = stored.queued_links(session, limit - len(items), link_offset)
+        items += [link_item(session, link) for link in links]
+    return items
+
+
+def item(session: Session, item_id: str) -> ReviewItem:
+    """The event or identity link with this id, whatever its state."""
+    event = session.get(Event, item_id)
+    if event is not None:
+        return event_item(session, event)
+    link = session.get(IdentityLink, item_id)
+    if link is not None:
+        return link_item(session, link)
+    raise NotFoundError(f"no event or identity link {item_id}; `casebook review list` shows ids")
+
+
+def event_item(session: Session, event: Event) -> ReviewItem:
+    quotes = stored.quotes_by_event(session, [event.id]).get(event.id, [])
+    by_field: dict[str, list[Quote]] = {}
+    for quote in quotes:
+        by_field.setdefault(quote.field, []).append(quote)
+    fields = [FieldView("event", event.status, tuple(by_field.pop("event", [])))]
+    for column, name in EVENT_FIELDS:
+        value = getattr(event, column)
+        quoted = tuple(by_field.pop(name, []))
+        if value is not None or quoted:
+            fields.append(FieldView(name, "" if value is None else str(value), quoted))
+    fields += [FieldView(name, "", tuple(rest)) for name, rest in sorted(by_field.items())]
+    merge = stored.merge_of(session, event.id)
+    reasons = (f"merged into {merge.into_event_id} (merge {merge.id})",) if merge else ()
+    merged_in = [
+        f"holds merged report {m.merged_event_id} (merge {m.id}, {m.decision})"
+        for m in stored.merges_involving(session, event.id)
+        if m.into_event_id == event.id and m.decision != "rejected"
+    ]
+    return ReviewItem(
+        kind="event",
+        id=event.id,
+        title=_event_title(event),
+        version=event.version,
+        fields=tuple(fields),
+        reasons=(*reasons, *merged_in),
+    )
+
+
+def _event_title(event: Event) -> str:
+    parts = [event.type, str(event.date or "undated")]
+    if event.offence_id or event.law_id:
+        parts.append(f"({event.offence_id or event.law_id})")
+    if event.count is not None:
+        parts.append(f"{event.count} people")
+    return " ".join(parts) + f" [{event.status}]"
+
+
+def link_item(session: Session, link: IdentityLink) -> ReviewItem:
+    mention, quote = stored.mention_quote(session, link.mention_id)
+    reasons = tuple(json.loads(link.reasons))
+    best = link.person_id or link.organisation_id or ""
+    scores = {best: link.score}
+    for reason in reasons:
+        for other, score in _ALSO_MATCHES.findall(reason):
+            scores.setdefault(other, float(score))
+    names = stored.identity_names(session, scores)
+    candidates = tuple(Candidate(i, names.get(i, "(removed)"), s) for i, s in scores.items())
+    title = f"is {mention.name!r} {names.get(best, best)}? ({link.level}, {link.score:.2f})"
+    return ReviewItem(
+        kind="link",
+        id=link.id,
+        title=f"{title} [{link.decision}]",
+        candidates=candidates,
+        reasons=reasons,
+        mention=quote,
+    )

@@ -52,9 +52,12 @@ SENTENCE_WIDE_LAW = frozenset(
     {
         EventType.ARREST,
         EventType.CHARGE,
+        EventType.BAIL_GRANTED,
+        EventType.BAIL_DENIED,
         EventType.CONVICTION,
         EventType.ACQUITTAL,
         EventType.SENTENCE,
+        EventType.RELEASE,
         EventType.WARRANT,
         EventType.REPORTED_TOTAL,
     }
@@ -309,7 +312,7 @@ class _Sentence:
         self._attach_people(event, args)
         self._attach_count(event, args)
         self._attach_date(event, token, clause, anchors)
-        self._attach_law(event, clause)
+        self._attach_law(event, token, clause)
         self._attach_organisations(event, args, clause)
         if event.type is EventType.SENTENCE:
             self._attach_sentence_length(event, token, clause)
@@ -440,11 +443,16 @@ class _Sentence:
         start = self.sentence.start_char + match.start(1)
         return found, start, start + len(match.group(1))
 
-    def _attach_law(self, event: ExtractedEvent, clause: list[SpacyToken]) -> None:
+    def _attach_law(
+        self, event: ExtractedEvent, token: SpacyToken, clause: list[SpacyToken]
+    ) -> None:
         inside = {t.i for t in clause}
         chosen = [m for m in self.laws if m[0].start in inside]
         if not chosen and event.type in SENTENCE_WIDE_LAW:
+            # A law named once covers the sentence's chain ("charged with sedition and denied
+            # bail"), unless it sits in another trigger's clause outside that chain.
             chosen = [m for m in self.laws if m[0].start not in self._claimed_law_tokens]
+            chosen = chosen or [m for m in self.laws if _chained(token, m[0].root)]
         if not chosen or event.type in ORGANISATION_EVENTS:
             return
         offences = [(s, i) for s, i in chosen if i.count(".") >= 2]
@@ -723,6 +731,12 @@ def _issued(token: SpacyToken) -> bool:
     return any(
         c.dep_ == "prep" and c.lower_ in {"for", "on", "against"} for c in token.children
     ) and (token.dep_ not in {"nsubj", "pobj"})
+
+
+def _chained(token: SpacyToken, other: SpacyToken) -> bool:
+    """Whether `other` lies in the clause of a trigger coordinated with `token`."""
+    heads = {token.i, token.head.i} | {c.i for c in token.children if c.dep_ == "conj"}
+    return any(a.i in heads for a in [other, *other.ancestors])
 
 
 def _perfect(token: SpacyToken) -> bool:

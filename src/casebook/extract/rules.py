@@ -258,7 +258,9 @@ class _Sentence:
         self.sentence = sentence
         self.published = published
         self.names = [n for n in names if sentence.start <= n.start < sentence.end]
-        self.laws = [(s, i) for s, i in laws if sentence.start <= s.start < sentence.end]
+        self.laws = [
+            (s, i) for s, i in laws if sentence.start <= s.start < sentence.end and not _partial(s)
+        ]
         self.rule = f"{extractor.name}.v{VERSION}"
         self.doc_text = doc_text
         self.text = self.doc_text[sentence.start_char : sentence.end_char]
@@ -731,6 +733,14 @@ def _issued(token: SpacyToken) -> bool:
     return any(
         c.dep_ == "prep" and c.lower_ in {"for", "on", "against"} for c in token.children
     ) and (token.dep_ not in {"nsubj", "pobj"})
+
+
+PARTIAL = frozenset({"including", "most", "some", "many", "several"})
+
+
+def _partial(span: Span) -> bool:
+    """ "…, including 740 for rioting", "most of them on suspicion of …": not the whole group's law."""
+    return any(a.lower_ in PARTIAL for a in span.root.ancestors)
 
 
 def _chained(token: SpacyToken, other: SpacyToken) -> bool:

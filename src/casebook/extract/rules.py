@@ -282,15 +282,18 @@ class _Sentence:
         )
         events: dict[tuple[EventType, EventType | None], ExtractedEvent] = {}
         anchors: dict[int, FuzzyDate | None] = {}
+        made: list[tuple[SpacyToken, ExtractedEvent]] = []
         for trigger in triggers:
             event = self._event(trigger, tokens, anchors)
             if event is None:
                 continue
+            made.append((trigger.token, event))
             key = (event.type, event.counts_type)
             if key in events:
                 _merge(events[key], event)
             else:
                 events[key] = event
+        _share_dates_backwards(made)
         running = self._running_total(list(events.values()))
         if running is not None and (running.type, running.counts_type) not in events:
             events[(running.type, running.counts_type)] = running
@@ -369,13 +372,15 @@ class _Sentence:
         anchors: dict[int, FuzzyDate | None],
     ) -> None:
         anchor = anchors.get(token.head.i) if token.dep_ == "conj" else None
+        heading = self._heading_date
         for entity, rule in self._date_candidates(token, clause):
             found, part = self._resolve(entity, anchor)
+            if found is not None and heading and found.value < heading[0].value - OFFENCE_GAP:
+                continue  # a bulletin line's own date beats an older date of the offence
             if found is not None:
                 event.date = found
                 event.fields["date"] = self._char_field(part[0], part[1], rule)
                 break
-        heading = self._heading_date
         if event.date is None and heading is not None and anchor is None:
             event.date = heading[0]
             event.fields["date"] = self._char_field(heading[1], heading[2], "date.line_heading")
@@ -428,7 +433,7 @@ class _Sentence:
         return [
             e
             for e in self.sentence.ents
-            if e.label_ == "DATE"
+            if e.label_ in {"DATE", "TIME"}
             and not _is_dateline(e)
             and not (heading and e.start_char < heading[2])  # the line's own date heading
         ]
@@ -658,6 +663,8 @@ def _date_parts(entity: Span) -> list[tuple[int, int]]:
 
 TIME_UNITS = frozenset({"day", "week", "month", "year", "hour"})
 OFFENCE_PREPS = frozenset({"with", "of", "to", "for", "over"})
+OFFENCE_GAP = dt.timedelta(days=31)
+COURT_STEPS = frozenset({"sentence", "sentencing", "trial", "verdict", "mitigation", "plea"})
 BLOCKING = frozenset(
     {"until", "till", "pending", "adjourned", "hearing", "next", "before", "after", "ahead"}
 )
@@ -690,7 +697,7 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
     words = {t.lower_ for t in path} | {
         t.lower_ for t in entity.doc[max(entity.start - 2, 0) : entity.start]
     }
-    if words & BLOCKING:
+    if words & (BLOCKING | COURT_STEPS):
         return False
     # Through another verb or an offence description ("charged with rioting in 2019").
     for token in path[1:]:
@@ -741,6 +748,20 @@ PARTIAL = frozenset({"including", "most", "some", "many", "several"})
 def _partial(span: Span) -> bool:
     """ "…, including 740 for rioting", "most of them on suspicion of …": not the whole group's law."""
     return any(a.lower_ in PARTIAL for a in span.root.ancestors)
+
+
+def _share_dates_backwards(made: list[tuple[SpacyToken, ExtractedEvent]]) -> None:
+    """ "charged with rioting and refused bail on Tuesday": the date covers both."""
+    by_token = {token.i: event for token, event in made}
+    for token, event in made:
+        if token.dep_ != "conj" or event.date is None:
+            continue
+        first = by_token.get(token.head.i)
+        if first is not None and first.date is None:
+            first.date = event.date
+            if "date" in event.fields:
+                span = event.fields["date"].span
+                first.fields["date"] = FieldEvidence(span, event.fields["date"].rule + "+shared")
 
 
 def _chained(token: SpacyToken, other: SpacyToken) -> bool:

@@ -375,7 +375,12 @@ class _Sentence:
         heading = self._heading_date
         for entity, rule in self._date_candidates(token, clause):
             found, part = self._resolve(entity, anchor)
-            if found is not None and heading and found.value < heading[0].value - OFFENCE_GAP:
+            if (
+                found is not None
+                and heading
+                and token.dep_ not in {"acl", "relcl"}
+                and found.value < heading[0].value - OFFENCE_GAP
+            ):
                 continue  # a bulletin line's own date beats an older date of the offence
             if found is not None:
                 event.date = found
@@ -706,7 +711,8 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
         if token.pos_ in {"VERB", "AUX"}:
             return False
         if token.dep_ == "prep" and token.head.i == trigger.i and token.lower_ in OFFENCE_PREPS:
-            return False
+            if not any(t.lemma_ in TIME_UNITS for t in path):  # "for nine months on Thursday"
+                return False
     return True
 
 

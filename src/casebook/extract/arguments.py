@@ -247,7 +247,7 @@ def _number_phrase(token: Token) -> Span:
             and doc[start - 1].head.i in range(start, end + 2)
         )
         or doc[start - 1].like_num
-        or doc[start - 1].text == "-"
+        or (doc[start - 1].text == "-" and not doc[start - 1].whitespace_)
     ):
         start -= 1
         if doc[start].dep_ == "punct" and doc[start].text not in {"-"}:

@@ -70,6 +70,14 @@ ORGANISATION_EVENTS = frozenset(
     }
 )
 TOTALLED = PERSON_EVENTS | ORGANISATION_EVENTS | {EventType.ASSET_FREEZE}
+TOTALLED_WORDS = {
+    "wanted": EventType.WARRANT,
+    "arrest": EventType.ARREST,
+    "charged": EventType.CHARGE,
+    "prosecuted": EventType.CHARGE,
+    "convicted": EventType.CONVICTION,
+    "disband": EventType.ORG_DISBANDED,
+}
 RUNNING_TOTAL = re.compile(
     r"\bbring(?:s|ing)? (?:the (?:total|number)[\w\s'’]*? to|to) "
     r"((?:more than |at least )?[\d,]+|[a-z]+(?:-[a-z]+)?)",
@@ -494,8 +502,17 @@ class _Sentence:
                 name = entity.text.removeprefix("the ").removeprefix("The ")
                 span = Quote(entity.start_char, entity.end_char, entity.text)
                 event.organisations.append(OrganisationMention(name, span))
+        names = {t.i for n in self.names for t in n}
         if not event.organisations:
-            for root in (t for t in args if t.lower_ in ORG_NOUNS and t.dep_ != "compound"):
+            # A capitalised name heading the subject or object: "The Asia Civic Space Forum".
+            heads = [
+                t
+                for t in args
+                if t.dep_ != "compound"
+                and t.i not in names
+                and (t.lower_ in ORG_NOUNS or (t.pos_ == "PROPN" and t.head.i not in names))
+            ]
+            for root in heads:
                 phrase = self.sentence.doc[root.left_edge.i : root.i + 1]
                 if any(t.is_title for t in phrase if t.dep_ != "det"):
                     name = phrase.text.removeprefix("the ").removeprefix("The ")
@@ -604,15 +621,24 @@ class _Sentence:
             event.date = FuzzyDate(self.published, DatePrecision.APPROX) if self.published else None
             event.fields["date"] = FieldEvidence(self.evidence, f"{self.rule}:date.publication")
 
+    def _totalled_kind(self, phrase: str) -> ExtractedEvent | None:
+        """ "bring the number of people wanted to 34": what the total counts, from its words."""
+        for word, kind in TOTALLED_WORDS.items():
+            if word in phrase.lower():
+                return ExtractedEvent(type=kind, evidence=self.evidence, rule=self.rule)
+        return None
+
     def _running_total(self, found: list[ExtractedEvent]) -> ExtractedEvent | None:
         """ "…, bringing the total to 258": a total beside the event it adds to."""
         match = RUNNING_TOTAL.search(self.text)
-        if match is None or not found:
+        if match is None:
             return None
         quantity = quantities.parse_quantity(match.group(1))
         if quantity is None or quantity.value is None:
             return None
-        base = found[0]
+        base = found[0] if found else self._totalled_kind(match.group(0))
+        if base is None:
+            return None
         start = self.sentence.start_char + match.start(1)
         total = ExtractedEvent(
             type=EventType.REPORTED_TOTAL,

@@ -70,6 +70,30 @@ ORGANISATION_EVENTS = frozenset(
     }
 )
 TOTALLED = PERSON_EVENTS | ORGANISATION_EVENTS | {EventType.ASSET_FREEZE}
+PREMISES = frozenset(
+    {
+        "office",
+        "premises",
+        "home",
+        "flat",
+        "apartment",
+        "shop",
+        "bookshop",
+        "newsroom",
+        "headquarters",
+        "building",
+        "campus",
+        "studio",
+        "house",
+        "warehouse",
+        "centre",
+        "center",
+        "residence",
+        "site",
+        "store",
+        "restaurant",
+    }
+)
 TOTALLED_WORDS = {
     "wanted": EventType.WARRANT,
     "arrest": EventType.ARREST,
@@ -557,7 +581,16 @@ class _Sentence:
                 return False
             return bool(roots) and bool(event.persons or event.count is not None or event.date)
         if event.type is EventType.RAID:
+            if trigger.rule.id == "raid.search":  # searching people is not raiding premises
+                return bool(event.organisations) or any(r.lemma_ in PREMISES for r in roots)
             return bool(event.organisations or roots)
+        if (
+            _perfect(token)
+            and not (event.persons or event.count is not None)
+            and any(r.tag_ == "NNS" and r.dep_ in {"nsubj", "nsubjpass"} for r in roots)
+            and re.search(r"\bsince\b", self.text, re.IGNORECASE)
+        ):
+            return False  # "children as young as 12 have been arrested since 2019": a generality
         return True
 
     def _total_cue_in(self, token: SpacyToken, clause: list[SpacyToken]) -> str | None:

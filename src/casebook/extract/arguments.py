@@ -246,7 +246,7 @@ def _number_phrase(token: Token) -> Span:
             doc[start - 1].dep_ in {"quantmod", "advmod", "amod", "compound", "punct"}
             and doc[start - 1].head.i in range(start, end + 2)
         )
-        or doc[start - 1].like_num
+        or (doc[start - 1].like_num and doc[start - 1].head.i in range(start, end + 2))
         or (doc[start - 1].text == "-" and not doc[start - 1].whitespace_)
     ):
         start -= 1

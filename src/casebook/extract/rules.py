@@ -410,7 +410,7 @@ class _Sentence:
             if (
                 found is not None
                 and heading
-                and token.dep_ not in {"acl", "relcl"}
+                and not _qualifies_a_noun(token)
                 and found.value < heading[0].value - OFFENCE_GAP
             ):
                 continue  # a bulletin line's own date beats an older date of the offence
@@ -418,10 +418,11 @@ class _Sentence:
                 event.date = found
                 event.fields["date"] = self._char_field(part[0], part[1], rule)
                 break
-        if event.date is None and heading is not None and anchor is None:
+        if event.date is None and heading is not None and anchor is None and not _background(token):
             event.date = heading[0]
             event.fields["date"] = self._char_field(heading[1], heading[2], "date.line_heading")
-        if event.date is None and anchor is not None:
+        later = any(c.lower_ in LATER for c in token.children)
+        if event.date is None and anchor is not None and not later:
             event.date = anchor
             event.fields["date"] = self._field(token.i, token.i + 1, "date.shared_with_previous")
         anchors[token.i] = event.date
@@ -813,6 +814,19 @@ PARTIAL = frozenset({"including", "most", "some", "many", "several"})
 def _partial(span: Span) -> bool:
     """ "…, including 740 for rioting", "most of them on suspicion of …": not the whole group's law."""
     return any(a.lower_ in PARTIAL for a in span.root.ancestors)
+
+
+LATER = frozenset({"later", "subsequently", "afterwards", "eventually"})
+
+
+def _qualifies_a_noun(token: SpacyToken) -> bool:
+    """ "Nine people arrested on 4 June last year were told…" (not a telegraphic main verb)."""
+    return token.dep_ in {"acl", "relcl"} and token.head.dep_ != "ROOT"
+
+
+def _background(token: SpacyToken) -> bool:
+    """ "…, three years after closing its office": an earlier event mentioned in passing."""
+    return token.dep_ == "pcomp" and token.head.lower_ in {"after", "before", "since"}
 
 
 def _share_dates_backwards(made: list[tuple[SpacyToken, ExtractedEvent]]) -> None:

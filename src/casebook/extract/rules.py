@@ -628,7 +628,9 @@ class _Sentence:
         event.counts_type = event.type
         event.type = EventType.REPORTED_TOTAL
         if cue is not None:
-            self._date_total(event, continuing=cue.startswith(("of ", "among ")))
+            running = re.search(r"\b(so far|to date)\b", self.text, re.IGNORECASE)
+            continuing = cue.lstrip("- ").startswith(("of ", "among ", "during the year", "in all"))
+            self._date_total(event, continuing=continuing and not running)
 
     def _date_total(self, event: ExtractedEvent, continuing: bool = False) -> None:
         """A total's as-of date: stated, else publication for a running total."""
@@ -778,7 +780,15 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
 
 def _governor(token: SpacyToken) -> SpacyToken | None:
     """The verb a noun, infinitive or participle trigger hangs from ("issued warrants")."""
-    if token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {"xcomp", "ccomp", "acl", "advcl", "oprd"}:
+    if token.pos_ in {"NOUN", "PROPN"} or token.dep_ in {
+        "xcomp",
+        "ccomp",
+        "acl",
+        "advcl",
+        "oprd",
+        "pcomp",
+        "conj",
+    }:
         head = token.head
         if head.dep_ == "prep":
             head = head.head

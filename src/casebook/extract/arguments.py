@@ -241,13 +241,17 @@ def count_in(tokens: list[Token]) -> Count | None:
 def _number_phrase(token: Token) -> Span:
     doc = token.doc
     start, end = token.i, token.i + 1
-    while start > 0 and (
-        (
-            doc[start - 1].dep_ in {"quantmod", "advmod", "amod", "compound", "punct"}
-            and doc[start - 1].head.i in range(start, end + 2)
+    while (
+        start > 0
+        and not (doc[start - 1].text == "-" and doc[start - 1].whitespace_)
+        and (
+            (
+                doc[start - 1].dep_ in {"quantmod", "advmod", "amod", "compound", "punct"}
+                and doc[start - 1].head.i in range(start, end + 2)
+            )
+            or (doc[start - 1].like_num and doc[start - 1].head.i in range(start, end + 2))
+            or (doc[start - 1].text == "-" and not doc[start - 1].whitespace_)
         )
-        or (doc[start - 1].like_num and doc[start - 1].head.i in range(start, end + 2))
-        or (doc[start - 1].text == "-" and not doc[start - 1].whitespace_)
     ):
         start -= 1
         if doc[start].dep_ == "punct" and doc[start].text not in {"-"}:

@@ -92,6 +92,7 @@ PREMISES = frozenset(
         "site",
         "store",
         "restaurant",
+        "premise",
     }
 )
 TOTALLED_WORDS = {
@@ -585,14 +586,14 @@ class _Sentence:
             if trigger.rule.id == "raid.search":  # searching people is not raiding premises
                 return bool(event.organisations) or any(r.lemma_ in PREMISES for r in roots)
             return bool(event.organisations or roots)
-        if (
+        # "children as young as 12 have been arrested since 2019": a generality, not an event
+        generality = (
             _perfect(token)
             and not (event.persons or event.count is not None)
             and any(r.tag_ == "NNS" and r.dep_ in {"nsubj", "nsubjpass"} for r in roots)
-            and re.search(r"\bsince\b", self.text, re.IGNORECASE)
-        ):
-            return False  # "children as young as 12 have been arrested since 2019": a generality
-        return True
+            and re.search(r"\bsince\b", self.text, re.IGNORECASE) is not None
+        )
+        return not generality
 
     def _total_cue_in(self, token: SpacyToken, clause: list[SpacyToken]) -> str | None:
         """A totalling phrase ("as of", "so far") in this trigger's clause; returns it."""
@@ -606,11 +607,11 @@ class _Sentence:
             span = doc.char_span(start, start + len(match.group(0)), alignment_mode="expand")
             if span is None or span.start not in inside:
                 continue
-            if not any(
-                a.dep_ in {"appos", "attr"} and a.pos_ in {"NOUN", "PROPN"}
-                for a in span.root.ancestors
-            ):
-                return match.group(0).lower()
+            cue = match.group(0).lower()
+            if cue in {"so far", "to date"} and not _perfect(token):
+                continue  # "the largest use of the law so far" beside a simple past
+            if not _inside_noun_phrase(span.root, token):
+                return cue
         return None
 
     def _maybe_total(
@@ -772,9 +773,12 @@ def _dates_trigger(entity: Span, trigger: SpacyToken) -> bool:
             continue  # "was today (September 15) convicted": parsed under the auxiliary
         if token.pos_ in {"VERB", "AUX"}:
             return False
-        if token.dep_ == "prep" and token.head.i == trigger.i and token.lower_ in OFFENCE_PREPS:
-            if not any(t.lemma_ in TIME_UNITS for t in path):  # "for nine months on Thursday"
-                return False
+        offence_prep = (
+            token.dep_ == "prep" and token.head.i == trigger.i and token.lower_ in OFFENCE_PREPS
+        )
+        # ... unless the prep phrase is a duration: "for nine months on Thursday"
+        if offence_prep and not any(t.lemma_ in TIME_UNITS for t in path):
+            return False
     return True
 
 
@@ -822,7 +826,7 @@ PARTIAL = frozenset({"including", "most", "some", "many", "several"})
 
 
 def _partial(span: Span) -> bool:
-    """ "…, including 740 for rioting", "most of them on suspicion of …": not the whole group's law."""
+    """ "…, including 740 for rioting", "most of them on suspicion of…": not the group's law."""
     return any(a.lower_ in PARTIAL for a in span.root.ancestors)
 
 

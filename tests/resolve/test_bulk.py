@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from casebook.resolve import bulk
 from casebook.resolve.bulk import cluster_bulk, context_score, mention_from_dict, resolve_mentions
 from casebook.resolve.compare import MentionContext, birth_year_gap, compare, compare_mentions
 from casebook.resolve.evaluate import cluster
@@ -68,3 +70,30 @@ def test_bulk_keeps_namesakes_apart_when_ages_disagree() -> None:
     ]
     labels = resolve_mentions(rows)
     assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
+
+
+def test_bulk_union_in_steps_gives_the_same_clusters(
+    mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs already inside one cluster are dropped between steps; nothing else changes."""
+    expected = cluster(mentions)
+    monkeypatch.setattr(bulk, "_UNION_STEP", 7)
+    assert cluster_bulk(mentions) == expected
+    assert resolve_mentions(_rows("clusters.jsonl")) == expected
+
+
+def test_bulk_candidate_names_are_the_pairs_sharing_a_key() -> None:
+    name_keys = [["a", "b"], ["a"], ["b", "c"], [], ["c"], ["a", "c"]]
+    members = [[0, 1], [2], [3], [4, 5], [6], [7]]
+    expected = {(0, 0), (0, 1), (0, 2), (0, 5), (1, 5), (2, 4), (2, 5), (4, 5)}
+    found = bulk._candidate_names(name_keys, members)
+    assert sorted(found) == sorted(expected) and len(found) == len(expected)
+
+
+def test_bulk_together_gives_the_unscored_pairs_of_each_connected_group() -> None:
+    # mentions 0..5 have names 0, 1, 2, 2, 3, 4; mention pairs join names {0, 1, 2} and {3}.
+    name_of = [0, 1, 2, 2, 3, 4]
+    first, second = np.array([0, 1, 2]), np.array([1, 2, 3])
+    together, settled = bulk._together((np.ones(3), first, second), name_of, 5, {(0, 1): 0.9})
+    assert sorted(together) == [(0, 2), (1, 2)]
+    assert settled == [True, True, True, False, False]

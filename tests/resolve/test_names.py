@@ -7,6 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casebook.resolve.names import (
+    POST_NOMINALS,
+    TITLE_PHRASES,
+    _strip_titles,
     fold_syllable,
     keys,
     normalise,
@@ -55,6 +58,46 @@ def test_names_strip_honorifics_and_titles(text: str, title: str) -> None:
     name = parse_name(text)
     assert title in name.titles
     assert title.split()[-1] not in (name.family, *name.given, *name.english)
+
+
+def _strip_titles_reference(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The slow original: every title phrase tried on every name, first match wins."""
+    stripped: list[str] = []
+    changed = True
+    while changed and words:
+        changed = False
+        lowered = [w.lower().strip(",") for w in words]
+        for title in TITLE_PHRASES:
+            size = len(title)
+            if tuple(lowered[:size]) == title and len(words) > size:
+                stripped.append(" ".join(title))
+                words, changed = words[size:], True
+                break
+    while len(words) > 1 and words[-1].lower().strip(",") in POST_NOMINALS:
+        stripped.append(words[-1].lower().strip(","))
+        words = words[:-1]
+    return [w for w in words if w.strip(",")], tuple(stripped)
+
+
+def _title_cases() -> list[list[str]]:
+    phrases = [" ".join(title) for title in TITLE_PHRASES]
+    shapes = [
+        "{t} Chan Tai-man", "{T} Chan Tai-man", "{U}, Chan Tai-man", "{t}", "{t} Chan",
+        "{t} {t} Chan Tai-man", "{t} Mr Chan Tai-man SC", "the {t} Chan", "former {t} Wong",
+        "Chan Tai-man {t}", "{t} Chan Tai-man, JP", "{t} , Lai", "Chan Tai-man JP SC",
+    ]  # fmt: skip
+    texts = [
+        shape.format(t=phrase, T=phrase.title(), U=phrase.upper())
+        for phrase in phrases
+        for shape in shapes
+    ]
+    texts += [f"{a} {b} Lee" for a in phrases for b in phrases]
+    return [text.split() for text in texts] + [[], [","], ["Mr"], ["Mr", ","], ["JP"]]
+
+
+def test_names_strip_titles_as_the_reference_does() -> None:
+    for words in _title_cases():
+        assert _strip_titles(list(words)) == _strip_titles_reference(list(words)), words
 
 
 def test_names_keep_characters_beside_a_romanisation() -> None:

@@ -18,10 +18,8 @@ dropped from his own blocks.
 from __future__ import annotations
 
 import multiprocessing
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -44,6 +42,7 @@ MOST_CONTEXT = BIRTH_FACTOR * ORGANISATION_FACTOR * CASE_FACTOR
 _CHUNK = 20_000
 
 Birth = tuple[int, int] | None
+_Fields = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def resolve_mentions(
@@ -55,20 +54,46 @@ def resolve_mentions(
     parsing each distinct written name once; labels as `evaluate.cluster()` gives them."""
     texts = list(dict.fromkeys(str(record["name"]) for record in records))
     _warm_up()
-    parsed = dict(zip(texts, _map(_parse_with_keys, texts, workers), strict=True))
     table = _Table()
+    # Workers send back plain tuples (cheap to pickle); one PersonName is built per distinct
+    # name, from its first text, as `table.names.setdefault` would keep it.
+    ids: dict[tuple[Any, ...], int] = {}
+    name_ids: dict[str, int] = {}
+    for text, fields in zip(texts, _map(_parse_fields, texts, workers), strict=True):
+        found = ids.get(fields[:4])
+        if found is None:
+            found = ids[fields[:4]] = len(table.names)
+            chinese, family, given, english, titles = fields
+            table.names[PersonName(chinese, family, given, english, titles, text=text)] = found
+        name_ids[text] = found
+    births: dict[tuple[Any, Any], Birth] = {}
+    sets: dict[Any, frozenset[str]] = {}
     for record in records:
         when, age = record.get("age_date"), record.get("age")
-        latest = date.fromisoformat(when).year - int(age) if when and age is not None else None
-        name, name_keys = parsed[str(record["name"])]
-        table.keys.setdefault(name, name_keys)
-        table.add(
-            name,
-            (latest - 1, latest) if latest is not None else None,
-            frozenset(o.casefold() for o in record.get("organisations") or ()),
-            frozenset(str(c) for c in record.get("cases") or ()),
-        )
+        birth = births.get((when, age), _UNSEEN)
+        if birth is _UNSEEN:
+            latest = date.fromisoformat(when).year - int(age) if when and age is not None else None
+            birth = births[(when, age)] = (latest - 1, latest) if latest is not None else None
+        organisations = _set_of(sets, "o", record.get("organisations"))
+        cases = _set_of(sets, "c", record.get("cases"))
+        table.add_id(name_ids[str(record["name"])], birth, organisations, cases)
     return table.cluster(threshold, workers)
+
+
+_UNSEEN: Any = object()
+
+
+def _set_of(seen: dict[Any, frozenset[str]], kind: str, values: Any) -> frozenset[str]:
+    """The organisations (casefolded) or cases of a record as a set, built once per list."""
+    key = (kind, tuple(values)) if values else kind
+    found = seen.get(key)
+    if found is None:
+        if kind == "o":
+            found = frozenset(o.casefold() for o in values or ())
+        else:
+            found = frozenset(str(c) for c in values or ())
+        seen[key] = found
+    return found
 
 
 def mention_from_dict(data: Mapping[str, Any], name: PersonName) -> MentionContext:
@@ -101,7 +126,6 @@ class _Table:
     def __init__(self) -> None:
         self.names: dict[PersonName, int] = {}
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
-        self.keys: dict[PersonName, list[str]] = {}  # blocking keys, when already known
         self.name_of: list[int] = []
         self.births: list[Birth] = []
         self.organisations: list[int] = []
@@ -110,7 +134,13 @@ class _Table:
     def add(
         self, name: PersonName, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        self.name_of.append(self.names.setdefault(name, len(self.names)))
+        self.add_id(self.names.setdefault(name, len(self.names)), birth, organisations, cases)
+
+    def add_id(
+        self, name: int, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
+    ) -> None:
+        """`add` for a name already in `names`, by its id."""
+        self.name_of.append(name)
         self.births.append(birth)
         self.organisations.append(self.sets.setdefault(organisations, len(self.sets)))
         self.cases.append(self.sets.setdefault(cases, len(self.sets)))
@@ -122,12 +152,14 @@ class _Table:
             members[name].append(position)
         scores = _NameScores(names, workers)
         _warm_up()
-        known = [self.keys.get(name) for name in names]
-        missing = [names[n] for n, found in enumerate(known) if found is None]
-        computed = iter(_map(_keys_of, missing, workers))
-        name_keys = [found if found is not None else next(computed) for found in known]
+        global _NAMES
+        _NAMES = names  # forked workers read the names from here, not from a pickle
+        name_keys = _map(_keys_at, range(len(names)), workers)
         scores.add(_candidate_names(name_keys, members))
         pairs = _scored_mention_pairs(self, scores, threshold)
+        together, settled = _together(pairs, self.name_of, len(names), scores.known)
+        scores.add(together)
+        scores.settled = settled
         return _union(len(self.name_of), pairs, self.name_of, self.births, scores)
 
 
@@ -141,6 +173,8 @@ class _NameScores:
         self.names = names
         self.workers = workers
         self.known: dict[tuple[int, int], float] = {}
+        self.different: dict[int, set[int]] = {}  # the known pairs scoring 0, both ways
+        self.settled = [False] * len(names)  # every pair within the name's group is known
 
     def add(self, pairs: list[tuple[int, int]]) -> None:
         global _NAMES
@@ -149,12 +183,20 @@ class _NameScores:
         found_by_chunk = _map(_score_chunk, chunks, self.workers, serial_below=2)
         for chunk, found in zip(chunks, found_by_chunk, strict=True):
             self.known.update(zip(chunk, found, strict=True))
+            for a, b in (pair for pair, score in zip(chunk, found, strict=True) if score == 0.0):
+                self._differ(a, b)
+
+    def _differ(self, a: int, b: int) -> None:
+        self.different.setdefault(a, set()).add(b)
+        self.different.setdefault(b, set()).add(a)
 
     def __call__(self, a: int, b: int) -> float:
         pair = (a, b) if a <= b else (b, a)
         score = self.known.get(pair)
         if score is None:
             score = self.known[pair] = compare(self.names[pair[0]], self.names[pair[1]]).score
+            if score == 0.0:
+                self._differ(a, b)
         return score
 
 
@@ -165,13 +207,14 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
     return [compare(_NAMES[a], _NAMES[b]).score for a, b in chunk]
 
 
-def _keys_of(name: PersonName) -> list[str]:
-    return sorted(keys(name))
+def _keys_at(index: int) -> list[str]:
+    return sorted(keys(_NAMES[index]))
 
 
-def _parse_with_keys(text: str) -> tuple[PersonName, list[str]]:
+def _parse_fields(text: str) -> _Fields:
+    """PersonName's fields but the text: (chinese, family, given, english, titles)."""
     name = parse_name(text)
-    return name, _keys_of(name)
+    return name.chinese, name.family, name.given, name.english, name.titles
 
 
 def _warm_up() -> None:
@@ -184,24 +227,34 @@ def _warm_up() -> None:
 
 
 def _candidate_names(name_keys: list[list[str]], members: list[list[int]]) -> list[tuple[int, int]]:
-    """Pairs of distinct names sharing a blocking key, plus (n, n) for a name that two
-    mentions share; a name without keys is never compared, as in `evaluate.cluster()`."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    found: list[tuple[int, int]] = []
+    """Pairs (a, b), a < b, of distinct names sharing a blocking key, plus (n, n) for a name
+    that two mentions share; a name without keys is never compared, as in `evaluate.cluster()`.
+
+    Computed with numpy: the (key, name) entries sorted by key make the blocks; blocks of one
+    size form a matrix whose upper triangle is their pairs; each pair is kept once."""
+    key_ids: dict[str, int] = {}
+    key_of: list[int] = []
+    name_of: list[int] = []
     for name, its_keys in enumerate(name_keys):
         for key in its_keys:
-            blocks[key].append(name)
-        if its_keys and len(members[name]) > 1:
-            found.append((name, name))
-    seen: set[tuple[int, int]] = set()
-    for block in blocks.values():
-        if len(block) > MAX_BLOCK:
-            continue
-        for pair in combinations(block, 2):
-            if pair not in seen:
-                seen.add(pair)
-                found.append(pair)
-    return found
+            key_of.append(key_ids.setdefault(key, len(key_ids)))
+            name_of.append(name)
+    count = len(name_keys)
+    selves = [n for n, its_keys in enumerate(name_keys) if its_keys and len(members[n]) > 1]
+    found = [np.array(selves, dtype=np.int64) * (count + 1)]
+    if key_of:
+        order = np.lexsort((np.array(name_of), np.array(key_of)))
+        keys_sorted = np.array(key_of)[order]
+        names_sorted = np.array(name_of, dtype=np.int64)[order]
+        starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys_sorted)])
+        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
+            first = starts[sizes == size]
+            block = names_sorted[first[:, None] + np.arange(size)]
+            left, right = np.triu_indices(size, 1)
+            found.append((block[:, left] * count + block[:, right]).ravel())
+    codes = np.unique(np.concatenate(found))
+    return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
 
 
 # --- Mentions ----------------------------------------------------------------------------
@@ -333,6 +386,55 @@ class _Columns:
         return found
 
 
+def _together(
+    pairs: Pairs, name_of: list[int], count: int, known: Mapping[tuple[int, int], float]
+) -> tuple[list[tuple[int, int]], list[bool]]:
+    """Name pairs not yet scored that `_union` may ask about: the mention pairs connect
+    names into groups, and a cluster never spans two groups, so its conflict checks only
+    compare names of one group. Groups larger than `_PREFETCH_GROUP` are left to be scored
+    when asked. Also says which names lie in a group whose pairs are then all known."""
+    _, first, second = pairs
+    settled = [False] * count
+    if not len(first):
+        return [], settled
+    names = np.asarray(name_of, dtype=np.int64)
+    a, b = names[first], names[second]
+    codes = np.unique(np.minimum(a, b) * count + np.maximum(a, b))
+    left, right = codes // count, codes % count
+    label = np.arange(count)
+    while True:
+        low = np.minimum(label[left], label[right])
+        new = label.copy()
+        np.minimum.at(new, left, low)
+        np.minimum.at(new, right, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    order = np.argsort(label, kind="stable")
+    sorted_labels = label[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    sizes = np.diff(np.r_[starts, count])
+    found: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= _PREFETCH_GROUP)]).tolist():
+        group = order[starts[sizes == size][:, None] + np.arange(size)]
+        group.sort(axis=1)
+        i, j = np.triu_indices(size, 1)
+        found.append((group[:, i] * count + group[:, j]).ravel())
+        groups.append(group.ravel())
+    if not found:
+        return [], settled
+    wanted = np.concatenate(found)
+    for name in np.concatenate(groups).tolist():
+        settled[name] = True
+    candidates = zip((wanted // count).tolist(), (wanted % count).tolist(), strict=True)
+    return [pair for pair in candidates if pair not in known], settled
+
+
+_PREFETCH_GROUP = 64
+
+
 # --- Union-find --------------------------------------------------------------------------
 
 
@@ -369,6 +471,11 @@ def _conflict(left: _Cluster, right: _Cluster, scores: _NameScores) -> bool:
             and latest_earliest - earliest_latest > BIRTH_YEAR_TOLERANCE
         ):
             return True
+    if scores.settled[next(iter(left.names))]:
+        # Both clusters lie in one prefetched group, so every pair across them is known.
+        small, large = sorted((left.names, right.names), key=len)
+        different = scores.different
+        return any(not large.isdisjoint(different[x]) for x in small if x in different)
     return any(scores(x, y) == 0.0 for x in left.names for y in right.names)
 
 
@@ -396,15 +503,37 @@ def _union(
             i = parent[i]
         return i
 
-    for i, j in zip(first[order].tolist(), second[order].tolist(), strict=True):
-        left, right = root(i), root(j)
-        if left == right or _conflict(cluster_of(left), cluster_of(right), scores):
-            continue
-        if clusters[left].size < clusters[right].size:
-            left, right = right, left
-        parent[right] = left
-        clusters[left].absorb(clusters.pop(right))
+    first, second = first[order], second[order]
+    for start in range(0, len(order), _UNION_STEP):
+        i_step, j_step = first[start : start + _UNION_STEP], second[start : start + _UNION_STEP]
+        if start:
+            # Joined clusters stay joined: drop the pairs already inside one, all at once.
+            roots = _roots(np.array(parent, dtype=np.int64))
+            apart = roots[i_step] != roots[j_step]
+            i_step, j_step = i_step[apart], j_step[apart]
+            parent = roots.tolist()
+        for i, j in zip(i_step.tolist(), j_step.tolist(), strict=True):
+            left = i if parent[i] == i else root(i)
+            right = j if parent[j] == j else root(j)
+            if left == right or _conflict(cluster_of(left), cluster_of(right), scores):
+                continue
+            if clusters[left].size < clusters[right].size:
+                left, right = right, left
+            parent[right] = left
+            clusters[left].absorb(clusters.pop(right))
     return [root(i) for i in range(size)]
+
+
+_UNION_STEP = 500_000
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    """Every element's root under `parent` (pointer jumping)."""
+    while True:
+        jumped = parent[parent]
+        if np.array_equal(jumped, parent):
+            return parent
+        parent = jumped
 
 
 # --- Workers -----------------------------------------------------------------------------

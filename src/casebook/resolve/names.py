@@ -28,6 +28,7 @@ _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]*)[\"“”«»]")
 _HYPHENS = re.compile(r"[‐‑‒–—−]")
 _NOT_NAME = re.compile(r"[^a-z\-,\s]")
 _TONE_DIGITS = re.compile(r"[0-9]")
+_ASCII_SPECIAL = frozenset('"([')  # the ASCII characters _QUOTED and _BRACKETED look for
 MAX_KEYS_PER_NAME = 16
 
 
@@ -71,6 +72,12 @@ def normalise(text: str) -> str:
 
 def parse_name(text: str) -> PersonName:
     """Read a name as written in a report: characters, family, given syllables, English names."""
+    if text.isascii() and not _ASCII_SPECIAL & set(text):
+        # The common case, plain Latin letters: none of the rewrites below would change it.
+        latin = _parse_latin(text)
+        english = tuple(dict.fromkeys(latin.english))
+        titles = tuple(dict.fromkeys(latin.titles))
+        return PersonName(None, latin.family or None, latin.given, english, titles, text=text)
     clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
     clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
     segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
@@ -106,7 +113,7 @@ def _parse_latin(segment: str) -> _Latin:
         # "LAI, Chee-ying" puts the family first; "Wong Chi-fung, Joshua" adds an English name;
         # a longer tail ("Jimmy Lai, 73, founder of …") describes the person and is dropped.
         text = tail if comma_family else head + (" " + tail if len(tail.split()) == 1 else "")
-    tokens = [t for t in (_NOT_NAME.sub("", w.lower()).strip("-") for w in text.split()) if t]
+    tokens = [t for t in map(_clean_word, text.split()) if t]
     shouting = [w for w in text.split() if w.isalpha() and w.isupper() and len(w) > 1]
     if comma_family:
         family: str | None = _NOT_NAME.sub("", comma_family.lower()).replace("-", "")
@@ -119,19 +126,33 @@ def _parse_latin(segment: str) -> _Latin:
     return _Latin(family, given, english, titles)
 
 
+@lru_cache(maxsize=65536)
+def _clean_word(word: str) -> str:
+    """A word as a name token: lower case, letters and inner hyphens only."""
+    return _NOT_NAME.sub("", word.lower()).strip("-")
+
+
 def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """Drop honorifics and descriptions at the start and post-nominals at the end."""
+    """Drop honorifics and descriptions at the start and post-nominals at the end.
+
+    Only the phrases starting with the first word can match, so they are looked up by it
+    (`_TITLES_BY_FIRST`, longest first as in `TITLE_PHRASES`) instead of trying them all.
+    """
     stripped: list[str] = []
-    changed = True
-    while changed and words:
-        changed = False
-        lowered = [w.lower().strip(",") for w in words]
-        for title in TITLE_PHRASES:
+    while len(words) > 1:
+        candidates = _TITLES_BY_FIRST.get(words[0].lower().strip(","))
+        if candidates is None:
+            break
+        for title in candidates:
             size = len(title)
-            if tuple(lowered[:size]) == title and len(words) > size:
-                stripped.append(" ".join(title))
-                words, changed = words[size:], True
+            if len(words) > size and all(
+                words[k].lower().strip(",") == title[k] for k in range(1, size)
+            ):
+                stripped.append(_TITLE_TEXT[title])
+                words = words[size:]
                 break
+        else:
+            break
     while len(words) > 1 and words[-1].lower().strip(",") in POST_NOMINALS:
         stripped.append(words[-1].lower().strip(","))
         words = words[:-1]
@@ -266,16 +287,19 @@ def _converter(config: str) -> object:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=65536)
 def to_traditional(chinese: str) -> str:
     """One canonical Traditional form: via Simplified and back, so both scripts meet."""
     simplified = _converter("t2s").convert(chinese)  # type: ignore[attr-defined]
     return str(_converter("s2t").convert(simplified))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=65536)
 def to_simplified(chinese: str) -> str:
     return str(_converter("t2s").convert(chinese))  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=65536)
 def split_chinese(chinese: str) -> tuple[str, str]:
     """(family, given) characters; compound surnames such as 歐陽 and 司徒 take two."""
     traditional = to_traditional(chinese)
@@ -474,6 +498,13 @@ TITLE_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     )
     if p.strip()
 )
+
+# The phrases by their first word, each list in TITLE_PHRASES' order (longest first).
+_TITLES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    first: tuple(title for title in TITLE_PHRASES if title[0] == first)
+    for first in dict.fromkeys(title[0] for title in TITLE_PHRASES)
+}
+_TITLE_TEXT = {title: " ".join(title) for title in TITLE_PHRASES}
 
 POST_NOMINALS = frozenset({"sc", "jp", "gbs", "sbs", "bbs", "mh", "qc", "kc", "obe", "mbe"})
 

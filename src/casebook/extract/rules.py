@@ -48,20 +48,7 @@ PERSON_EVENTS = frozenset(
         EventType.WARRANT,
     }
 )
-SENTENCE_WIDE_LAW = frozenset(
-    {
-        EventType.ARREST,
-        EventType.CHARGE,
-        EventType.BAIL_GRANTED,
-        EventType.BAIL_DENIED,
-        EventType.CONVICTION,
-        EventType.ACQUITTAL,
-        EventType.SENTENCE,
-        EventType.RELEASE,
-        EventType.WARRANT,
-        EventType.REPORTED_TOTAL,
-    }
-)
+SENTENCE_WIDE_LAW = PERSON_EVENTS | {EventType.REPORTED_TOTAL}
 ORGANISATION_EVENTS = frozenset(
     {
         EventType.ORG_DISBANDED,

@@ -103,11 +103,6 @@ def index_for_search(session: Session, after_seq: int) -> None:
     )
 
 
-def rebuild_search_index(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("INSERT INTO source_fts(source_fts) VALUES ('rebuild')"))
-
-
 @dataclass(frozen=True)
 class SearchHit:
     id: str

@@ -176,3 +176,26 @@ def test_verdicts_period_count_is_the_difference_of_its_ends() -> None:
     after = Bounds(150, 160, "c", "d", ())
     found = period_bounds(before, after)
     assert (found.floor, found.ceiling) == (30, 60)
+
+
+def test_verdicts_no_confusion_with_a_number_of_another_size() -> None:
+    protest = Bounds(10_279, None, "the published total of 10,279 as of 2023-12", None, ())
+    assert confusion_note(Interval(1_001, None), protest, "Arrests") is None
+
+
+def test_verdicts_a_recent_published_total_equal_to_the_claim_supports_it() -> None:
+    found = bounds_at(DAY, Cases(2, 2), [Total(291, dt.date(2024, 3, 8))])
+    assert judge(Interval(291, 291), found, "people").verdict is Verdict.SUPPORTED
+    assert judge(Interval(310, 310), found, "people").verdict is Verdict.UNVERIFIABLE
+
+
+def test_verdicts_an_old_published_total_does_not_support_the_same_number_now() -> None:
+    found = bounds_at(DAY, Cases(2, 2), [Total(175, dt.date(2022, 3, 31))])
+    assert judge(Interval(175, 175), found, "people").verdict is Verdict.UNVERIFIABLE
+
+
+def test_verdicts_a_part_keeps_the_ceiling_but_not_the_floor() -> None:
+    part = RECORD.part("hk.crimes")
+    assert (part.floor, part.ceiling) == (0, 321)
+    assert judge(Interval(0, 49), part, "people").verdict is Verdict.UNVERIFIABLE
+    assert judge(Interval(1_001, None), part, "people").verdict is Verdict.CONTRADICTED

@@ -123,10 +123,15 @@ class Bounds:
     floor_from: str  # one phrase each, for the reason
     ceiling_from: str | None
     sources: tuple[str, ...]
+    stated: tuple[int, ...] = ()  # published totals that say the number at this date outright
 
     @property
     def interval(self) -> Interval:
         return Interval(self.floor, self.ceiling)
+
+    def part(self, of: str) -> Bounds:
+        """The bounds for a part of this population: the ceiling holds, the floor does not."""
+        return Bounds(0, self.ceiling, f"nothing for {of} alone", self.ceiling_from, self.sources)
 
 
 def bounds_at(
@@ -141,8 +146,8 @@ def bounds_at(
         near = [d for d in dated if abs(d.last - day) <= RECENT or abs(d.first - day) <= RECENT]
         if near:
             ceiling = min(near, key=lambda d: abs(d.last - day))
-            grown = ceiling.grown(day, dated)
-            return Bounds(floor, grown, floor_from, ceiling.said(grown=True), _ids(ceiling))
+            grown, said = ceiling.grown(day, dated), ceiling.said(grown=True)
+            return Bounds(floor, grown, floor_from, said, _ids(ceiling), (ceiling.total.count,))
         return Bounds(floor, None, floor_from, None, ())
     before = [d for d in dated if d.last <= day]  # cumulative: never fewer later
     after = [d for d in dated if d.first >= day]  # ...and never more earlier
@@ -161,7 +166,9 @@ def bounds_at(
         if day - latest.last <= RECENT and (top is None or grown < top):
             ceiling, top, top_from = latest, grown, latest.said(grown=day > latest.last)
     top = None if top is None else max(top, floor)
-    return Bounds(floor, top, floor_from, top_from, _ids(floor_total, ceiling))
+    recent = [d for d in (floor_total, ceiling) if d is not None and abs(day - d.last) <= RECENT]
+    stated = [d.total.count for d in recent if d.total.count in (floor, top)]
+    return Bounds(floor, top, floor_from, top_from, _ids(floor_total, ceiling), tuple(stated))
 
 
 @dataclass(frozen=True)
@@ -236,12 +243,17 @@ def judge(claim: Interval, record: Bounds, about: str) -> Judgement:
                 f"{gap:,} fewer than the claim's {claim.lower:,}"
             )
         return Judgement(Verdict.CONTRADICTED, reason, record.sources)
-    if claim.contains(known) or (record.ceiling is not None and known.upper is not None):
+    if claim.contains(known) or any(claim.contains(Interval(n, n)) for n in record.stated):
         return Judgement(Verdict.SUPPORTED, _agreeing(record, about), record.sources)
-    reason = (
-        f"consistent with the record's floor of {record.floor:,} {about} ({record.floor_from}), "
-        "but no published total close to that date bounds it from above"
-    )
+    if record.ceiling is None:
+        reason = (
+            f"consistent with the record's floor of {record.floor:,} {about} "
+            f"({record.floor_from}), but no published total close to that date bounds it "
+            "from above"
+        )
+    else:
+        shown = _agreeing(record, about).replace("the record puts it at", "the record's", 1)
+        reason = f"consistent with {shown}, but that range does not pin the number down"
     return Judgement(Verdict.UNVERIFIABLE, reason, record.sources)
 
 
@@ -257,8 +269,16 @@ def _agreeing(record: Bounds, about: str) -> str:
 
 
 def confusion_note(claim: Interval, other: Bounds, title: str) -> str | None:
-    """ "likely confusion with …" when the claim fits another population's bounds."""
+    """ "likely confusion with …" when the claim fits another population's bounds.
+
+    Fitting means overlapping them with a number of the same size: the number the claim
+    states (its open side aside) is within a factor of two of the other population's.
+    """
+    stated = claim.lower if claim.upper is None else claim.upper
+    top = other.ceiling if other.ceiling is not None else other.floor
     if not claim.overlaps(other.interval) or other.floor == 0:
+        return None
+    if not other.floor / 2 <= stated <= top * 2:
         return None
     population = title[0].lower() + title[1:]
     return f"likely confusion with {population}: {other.interval.show()}, {other.floor_from}"

@@ -18,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from casebook.config import Config, load_config
-from casebook.errors import CasebookError
+from casebook.count.figures import Figure, compute_figure, month_series
+from casebook.count.rules import Rulebook, load_rulebook
+from casebook.errors import CasebookError, UsageError
 from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
 from casebook.store import audit, exchange
@@ -472,6 +474,124 @@ def eval_resolve(
     else:
         out.print(render(pairs))
         out.print(render(clusters))
+
+
+@app.command("count")
+def count_command(
+    ctx: typer.Context,
+    rule_id: Annotated[
+        str, typer.Argument(metavar="RULE", help="A counting rule id (see `casebook rules`).")
+    ],
+    as_of: Annotated[str, typer.Option("--as-of", help="Count as of this date, YYYY-MM-DD.")],
+    by: Annotated[
+        str | None, typer.Option(help="Break down by month, law, offence, age or outcome.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Figure as JSON.")] = False,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw the figure to this .svg or .png file.")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="A rules file of your own (YAML).")] = None,
+) -> None:
+    """Answer a counting question as a Figure: a range, what was counted, and the sources."""
+
+    def answer(store: Store, config: Config) -> None:
+        rulebook = load_rulebook(config.jurisdiction, rules)
+        rule = rulebook.get(rule_id)
+        day = _required_date(as_of, "--as-of")
+        kind = _chart_format(chart) if chart else None
+        figure = compute_figure(store, rule, day, rulebook=rulebook, by=by, actor=config.actor)
+        if chart and kind:
+            chart.write_bytes(_draw(store, figure, rulebook, kind))
+        if as_json:
+            sys.stdout.write(figure.to_json())
+        else:
+            _print_figure(figure)
+        if chart:
+            err.print(f"chart written to {chart}", highlight=False, markup=False)
+
+    _run(ctx, answer)
+
+
+def _required_date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a date in the form YYYY-MM-DD (got {text!r})") from None
+
+
+def _chart_format(path: Path) -> str:
+    from casebook.count.charts import chart_format  # matplotlib loads only to draw
+
+    return chart_format(path)
+
+
+def _draw(store: Store, figure: Figure, rulebook: Rulebook, kind: str) -> bytes:
+    from casebook.count.charts import Point, breakdown_chart, series_chart
+
+    if figure.by is not None:
+        return breakdown_chart(figure, kind)
+    start = figure.rule.since or figure.as_of.replace(month=1, day=1)
+    points = month_series(store, figure.rule, start, figure.as_of, rulebook=rulebook)
+    title = f"{figure.rule.title}, to {figure.as_of.isoformat()}"
+    return series_chart(title, [Point(day, low, high) for day, low, high in points], kind)
+
+
+def _print_figure(figure: Figure) -> None:
+    rule = figure.rule
+    span = (
+        str(figure.lower) if figure.lower == figure.upper else f"{figure.lower} to {figure.upper}"
+    )
+    out.print(f"[bold]{rule.title}[/], as of {figure.as_of}: [bold]{span}[/] {rule.counts}")
+    out.print(
+        f"  named {figure.named_lower}-{figure.named_upper}; unnamed in stated counts "
+        f"{figure.anonymous} (largest single count {figure.floor}); {len(figure.events)} events, "
+        f"{len(figure.sources)} sources",
+        highlight=False,
+    )
+    out.print(
+        f"  rule {rule.key} ({figure.rulebook}); record {figure.record.digest}", highlight=False
+    )
+    if figure.by:
+        table = Table(title=f"by {figure.by}")
+        for column in (figure.by, "lower", "upper"):
+            table.add_column(column)
+        for bucket in figure.buckets:
+            table.add_row(bucket.key, str(bucket.lower), str(bucket.upper))
+        out.print(table)
+    if figure.reported:
+        table = Table(title="published totals for the same question")
+        for column in ("as of", "reported", "record", "", "source"):
+            table.add_column(column)
+        for total in figure.reported:
+            verdict = "agrees" if total.agrees else total.disagreement() or ""
+            table.add_row(
+                str(total.as_of or "?"), str(total.count), f"{total.lower}-{total.upper}",
+                verdict, total.source_title or total.source_id,
+            )  # fmt: skip
+        out.print(table)
+
+
+@app.command("rules")
+def rules_command(
+    ctx: typer.Context,
+    rule_id: Annotated[
+        str | None, typer.Argument(metavar="[RULE]", help="Show this rule in full.")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="A rules file of your own (YAML).")] = None,
+) -> None:
+    """List the counting rules, or show one rule's full text."""
+    with _errors_as_one_line():
+        config: Config = ctx.obj
+        rulebook = load_rulebook(config.jurisdiction, rules)
+        if rule_id is not None:
+            out.print(rulebook.get(rule_id).text(), highlight=False, markup=False)
+            return
+        table = Table(title=f"counting rules {rulebook.name}@{rulebook.version}")
+        for column in ("rule", "version", "counts", "title"):
+            table.add_column(column)
+        for rule in rulebook.rules:
+            table.add_row(rule.id, str(rule.version), f"{rule.counts} ({rule.mode})", rule.title)
+        out.print(table)
 
 
 @app.command()

@@ -23,7 +23,6 @@ from spacy.tokens import Token as SpacyToken
 from casebook.errors import CasebookError, InputError
 from casebook.extract import quantities
 from casebook.extract.base import ExtractedEvent
-from casebook.extract.dates import bounds
 from casebook.extract.rules import RuleExtractor
 from casebook.extract.triggers import find_triggers
 from casebook.model import DatePrecision, EventType, FuzzyDate
@@ -378,4 +377,4 @@ def dated_at(claim: Claim, published: dt.date) -> dt.date:
         return published
     if claim.date.precision is DatePrecision.APPROX:
         return min(claim.date.value, published)
-    return min(bounds(claim.date)[1], published)
+    return min(claim.date.bounds()[1], published)

@@ -25,7 +25,6 @@ from enum import StrEnum
 from typing import Protocol
 
 from casebook.check.claims import Claim
-from casebook.extract.dates import bounds as date_bounds
 from casebook.model import DatePrecision, FuzzyDate
 
 RECENT = dt.timedelta(days=92)  # how old a published total may be and still bound a claim
@@ -184,7 +183,7 @@ class _Dated:
         assert day is not None
         precision = DatePrecision(total.precision or "day") if total.as_of else DatePrecision.DAY
         fuzzy = FuzzyDate(day, precision)
-        first, last = (day, day) if precision is DatePrecision.APPROX else date_bounds(fuzzy)
+        first, last = (day, day) if precision is DatePrecision.APPROX else fuzzy.bounds()
         object.__setattr__(self, "total", total)
         object.__setattr__(self, "first", first)
         object.__setattr__(self, "last", last)

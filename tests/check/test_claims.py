@@ -212,3 +212,32 @@ def test_claims_always_slice_the_text_they_report(finder: ClaimFinder, parts: li
     for claim in finder.find(text, PUBLISHED):
         assert 0 <= claim.start < claim.end <= len(text)
         assert text[claim.start : claim.end] == claim.text
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "law"),
+    [
+        ("More than 100 people are currently detained under the NSL.", "More than 100", "hk.nsl"),
+        (
+            "At least 50 people remain behind bars on national security charges.",
+            "At least 50",
+            "hk.nsl",
+        ),
+        ("Some 1,800 political prisoners are in custody.", "Some 1,800", None),
+    ],
+)
+def test_claims_a_count_in_custody_is_a_detained_claim(
+    finder: ClaimFinder, text: str, phrase: str, law: str | None
+) -> None:
+    claim = _only(finder, text)
+    assert (claim.text, claim.type, claim.law, claim.scope) == (
+        phrase,
+        "detained",
+        law,
+        Scope.TOTAL,
+    )
+
+
+def test_claims_were_detained_is_not_a_state(finder: ClaimFinder) -> None:
+    found = finder.find("Police detained 12 people under the NSL on Monday.", PUBLISHED)
+    assert all(c.type != "detained" for c in found)

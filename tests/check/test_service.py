@@ -222,3 +222,12 @@ def test_check_docs_example_is_what_check_gives(record: Record, finder: ClaimFin
     shown = example.split("```json\n", 1)[1].split("```", 1)[0].splitlines()
     got = [verdict.as_json() for verdict in _check(record, finder, text)]
     assert got == [json.loads(line) for line in shown]
+
+
+def test_check_detention_claim_is_asked_of_the_current_rule(
+    record: Record, finder: ClaimFinder
+) -> None:
+    text = "More than 100 people remain behind bars under the national security law."
+    found = _one(record, finder, text)
+    assert found.rule == "currently-detained@1"
+    assert found.verdict.value == "unverifiable"

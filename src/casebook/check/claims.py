@@ -79,6 +79,7 @@ class Contexts:
     version: int
     laws: tuple[tuple[str, str], ...]  # (lower-case phrase, law id)
     series: tuple[tuple[str, str], ...]  # (lower-case phrase, series id)
+    states: tuple[tuple[str, str], ...] = ()  # (lower-case phrase, claim type: "detained")
 
 
 @cache
@@ -91,11 +92,12 @@ def load_contexts(jurisdiction: str = "hk") -> Contexts:
     except (OSError, yaml.YAMLError) as error:
         raise InputError(origin, f"cannot be read: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("version"), int):
-        raise InputError(origin, "needs a 'version' number, 'laws' and 'series' mappings")
+        raise InputError(origin, "needs a 'version' number and 'laws', 'series', 'states'")
     return Contexts(
         data["version"],
         _phrase_pairs(data.get("laws"), origin),
         _phrase_pairs(data.get("series"), origin),
+        _phrase_pairs(data.get("states", {}), origin),
     )
 
 
@@ -104,7 +106,7 @@ def _phrase_pairs(section: object, origin: str) -> tuple[tuple[str, str], ...]:
         isinstance(phrases, list) and all(isinstance(p, str) for p in phrases)
         for phrases in section.values()
     ):
-        raise InputError(origin, "'laws' and 'series' map an id to a list of phrases")
+        raise InputError(origin, "'laws', 'series' and 'states' map an id to a list of phrases")
     pairs = {
         (phrase.lower(), str(target)) for target, phrases in section.items() for phrase in phrases
     }
@@ -181,8 +183,68 @@ class _SentenceClaims:
 
     def claims(self) -> list[Claim]:
         found = [c for c in map(self._count_claim, self.events) if c is not None]
+        found = self._state_claims(found)
         found += self._age_claims(found)
         return found
+
+    def _state_claims(self, counts: list[Claim]) -> list[Claim]:
+        """ "More than 100 people remain behind bars": a count of a state, not an event.
+
+        Returns the sentence's count claims with the state's claim added, or put in place
+        of an event the extractor read from the same number ("are detained" as an arrest).
+        """
+        lowered = self.sentence.text.lower()
+        state = next(
+            (kind for phrase, kind in self.finder.contexts.states if _has(lowered, phrase)), None
+        )
+        if state is None:
+            return counts
+        verb = next((t for t in self.sentence if t.dep_ == "ROOT"), None)
+        subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}] if verb else []
+        subject = subjects[0] if subjects else None
+        number = subject if subject is not None and subject.like_num else None
+        if subject is not None and number is None:
+            number = next(
+                (c for c in subject.children if c.like_num and c.dep_ in {"nummod", "amod"}), None
+            )
+        if number is None:
+            return counts
+        same = [c for c in counts if c.start <= number.idx < c.end]
+        if same:
+            return [replace(c, type=state) if c in same else c for c in counts]
+        start, end = _with_qualifier(self.text, number.idx, number.idx + len(number.text))
+        quantity = quantities.parse_quantity(self.text[start:end])
+        if quantity is None:
+            return counts
+        return [
+            *counts,
+            Claim(
+                text=self.text[start:end],
+                start=start,
+                end=end,
+                quantity=quantity.value,
+                qualifier=quantity.qualifier or _vague_word(self.text[start:end], quantity),
+                lower=quantity.lower,
+                upper=quantity.upper,
+                measure=Measure.COUNT,
+                type=state,
+                law=self._law_in_sentence() or self.context_law,
+                series=self.series,
+                scope=Scope.TOTAL,
+                date=None,
+                sentence_start=self.sentence.start_char,
+                sentence_end=self.sentence.end_char,
+            ),
+        ]
+
+    def _law_in_sentence(self) -> str | None:
+        """The first catalogue law the sentence names (an offence stands for its law)."""
+        lowered = self.sentence.text.lower()
+        catalogue = self.finder.extractor.catalogue
+        for phrase, target in catalogue.phrases():
+            if ".series." not in target and _has(lowered, phrase):
+                return catalogue.law_of(target).id if target.count(".") >= 2 else target
+        return None
 
     def _count_claim(self, event: ExtractedEvent) -> Claim | None:
         counted = event.counts_type if event.type is EventType.REPORTED_TOTAL else event.type

@@ -133,7 +133,7 @@ class _Record:
             record = period_bounds(self.bounds(rule, start), record)
         if _is_part(claim.law, rule):
             record = record.part(claim.law or "")
-        if record.floor == 0 and record.ceiling is None:
+        if record.floor == 0 and record.ceiling is None and self.figure(rule, day).upper == 0:
             return _unverifiable(
                 claim,
                 f"{rule.title} as of {day.isoformat()}: the record has nothing on it "

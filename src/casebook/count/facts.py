@@ -19,7 +19,7 @@ from casebook.count.rules import CountingRule
 from casebook.extract.quantities import LIFE
 from casebook.laws.catalogue import Catalogue
 from casebook.model import DatePrecision, FuzzyDate
-from casebook.store.figures import EventRow, FactRow
+from casebook.store.figures import EventRow, FactRow, StepRow
 
 EARLIEST = dt.date(1, 1, 1)
 DAYS_PER_MONTH = 30.4375
@@ -346,3 +346,50 @@ def current_facts(
                 yield _fact("lower", item, start, end, 1, first, ages, ids)
         for start, end in custody_possible(ordered):
             yield _fact("upper", item, start, end, 1, first, ages, ids)
+
+
+# --- steps: the facts summed by date, so a bound on any date is one lookup ---------------
+
+
+def steps(facts: Iterable[FactRow]) -> list[StepRow]:
+    """Per kind, from each day on: how many items hold, their total weight, the largest
+    weight seen. An item's overlapping periods are merged first, so it counts once."""
+    periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, int]]] = {}
+    for fact in facts:
+        periods.setdefault((fact.kind, fact.item), []).append((fact.start, fact.end, fact.weight))
+    changes: dict[str, dict[dt.date, list[int]]] = {}
+    for (kind, _), spans in periods.items():
+        by_day = changes.setdefault(kind, {})
+        for start, end, weight in _merged(spans):
+            change = by_day.setdefault(start, [0, 0, 0])
+            change[0], change[1], change[2] = (
+                change[0] + 1,
+                change[1] + weight,
+                max(change[2], weight),
+            )
+            if end is not None:
+                change = by_day.setdefault(end, [0, 0, 0])
+                change[0], change[1] = change[0] - 1, change[1] - weight
+    rows = []
+    for kind, by_day in sorted(changes.items()):
+        items = weight = largest = 0
+        for day in sorted(by_day):
+            items, weight = items + by_day[day][0], weight + by_day[day][1]
+            largest = max(largest, by_day[day][2])
+            rows.append(StepRow(kind, day, items, weight, largest))
+    return rows
+
+
+def _merged(
+    spans: list[tuple[dt.date, dt.date | None, int]],
+) -> list[tuple[dt.date, dt.date | None, int]]:
+    merged: list[tuple[dt.date, dt.date | None, int]] = []
+    for start, end, weight in sorted(spans, key=lambda s: s[0]):
+        if merged:
+            last_start, last_end, last_weight = merged[-1]
+            if last_end is None or start <= last_end:
+                later = None if last_end is None or end is None else max(last_end, end)
+                merged[-1] = (last_start, later, max(last_weight, weight))
+                continue
+        merged.append((start, end, weight))
+    return merged

@@ -184,15 +184,16 @@ def refresh_facts(
     """Rebuild the facts of every rule whose record state moved; returns each rule's state."""
     with store.reader() as session:
         current = stored.record_state(session)
-        built = {rule.key: stored.built_at(session, rule.key) for rule in rules}
+        found = stored.built_at(session, [rule.key for rule in rules])
+        built = {rule.key: found.get(rule.key) for rule in rules}
     stale = [rule for rule in rules if built[rule.key] != current]
     if stale:
         with store.session(actor) as session:
             current = stored.record_state(session)  # under the write lock now
             for rule in stale:
-                stored.replace_facts(
-                    session, rule.key, build_facts(session, rulebook, rule), current
-                )
+                built_facts = build_facts(session, rulebook, rule)
+                steps = facts.steps(built_facts)
+                stored.replace_facts(session, rule.key, built_facts, steps, current)
                 built[rule.key] = current
     return {key: state or current for key, state in built.items()}
 
@@ -249,14 +250,8 @@ def _figure(
     by: str | None,
     details: bool,
 ) -> Figure:
-    key = rule.key
-    named_lower = _measure(rule, "lower", session, key, as_of)
-    named_upper = _measure(rule, "upper", session, key, as_of)
-    anonymous = stored.total_weight(session, key, "anon", as_of)
-    floor = stored.largest_weight(session, key, "floor", as_of)
-    lower = max(named_lower, floor)
-    upper = max(named_upper + anonymous, lower)
-    rows = stored.facts_at(session, key, FACT_KINDS, as_of) if details or by else []
+    measured = Measures.on(session, rule, as_of)
+    rows = stored.facts_at(session, rule.key, FACT_KINDS, as_of) if details or by else []
     certain = sorted({r.item for r in rows if r.kind == "lower"})
     possible = sorted({r.item for r in rows if r.kind == "upper"})
     events = sorted({e for r in rows for e in r.events.split()})
@@ -264,12 +259,12 @@ def _figure(
         rule=rule,
         rulebook=f"{rulebook.name}@{rulebook.version}",
         as_of=as_of,
-        lower=lower,
-        upper=upper,
-        named_lower=named_lower,
-        named_upper=named_upper,
-        anonymous=anonymous,
-        floor=floor,
+        lower=measured.lower,
+        upper=measured.upper,
+        named_lower=measured.named_lower,
+        named_upper=measured.named_upper,
+        anonymous=measured.anonymous,
+        floor=measured.floor,
         certain=tuple(certain),
         possible=tuple(possible),
         events=tuple(events),
@@ -281,15 +276,45 @@ def _figure(
     )
 
 
+@dataclass(frozen=True)
+class Measures:
+    """What a figure's bounds are made of on one date: four indexed lookups of the steps."""
+
+    named_lower: int
+    named_upper: int
+    anonymous: int
+    floor: int
+
+    @classmethod
+    def on(cls, session: Session, rule: CountingRule, day: dt.date) -> Measures:
+        found = stored.steps_at(session, rule.key, day)
+        by_weight = rule.counts == "events"
+
+        def named(kind: str) -> int:
+            step = found.get(kind)
+            return 0 if step is None else step.weight if by_weight else step.items
+
+        anon, floor = found.get("anon"), found.get("floor")
+        return cls(
+            named("lower"),
+            named("upper"),
+            anon.weight if anon else 0,
+            floor.largest if floor else 0,
+        )
+
+    @property
+    def lower(self) -> int:
+        return max(self.named_lower, self.floor)
+
+    @property
+    def upper(self) -> int:
+        return max(self.named_upper + self.anonymous, self.lower)
+
+
 def bounds_at(session: Session, rule: CountingRule, day: dt.date) -> tuple[int, int]:
     """The figure's (lower, upper) on `day`, from facts already built."""
-    lower = max(
-        _measure(rule, "lower", session, rule.key, day),
-        stored.largest_weight(session, rule.key, "floor", day),
-    )
-    upper = _measure(rule, "upper", session, rule.key, day)
-    upper += stored.total_weight(session, rule.key, "anon", day)
-    return lower, max(upper, lower)
+    measured = Measures.on(session, rule, day)
+    return measured.lower, measured.upper
 
 
 def month_series(
@@ -320,12 +345,6 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
             return [*days, end]
         days.append(last)
         year, month = following.year, following.month
-
-
-def _measure(rule: CountingRule, kind: str, session: Session, key: str, as_of: dt.date) -> int:
-    if rule.counts == "events":
-        return stored.total_weight(session, key, kind, as_of)
-    return stored.distinct_items(session, key, kind, as_of)
 
 
 def bounds_of(rule: CountingRule, rows: Iterable[FactRow]) -> tuple[int, int]:

@@ -8,11 +8,13 @@ head differs from the one they were built at. These functions never commit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from casebook.store.resolution import merged_away
@@ -22,6 +24,7 @@ from casebook.store.schema import (
     CaseEvent,
     CountFact,
     CountState,
+    CountStep,
     Event,
     EventEvidence,
     EventParticipant,
@@ -31,6 +34,7 @@ from casebook.store.schema import (
 )
 
 _CHUNK = 500
+STEP_KINDS = ("lower", "upper", "anon", "floor")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class FactRow:
 
 
 @dataclass(frozen=True)
+class StepRow:
+    kind: str
+    day: dt.date
+    items: int
+    weight: int
+    largest: int
+
+
+@dataclass(frozen=True)
 class ReportedRow:
     """A published total in the record, with the quote and report it came from."""
 
@@ -94,13 +107,15 @@ class ReportedRow:
 
 
 def record_state(session: Session) -> RecordState:
-    head = session.get(AuditHead, 1)
-    return RecordState(head.seq, head.hash) if head else RecordState(0, "")
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return RecordState(head[0], head[1]) if head else RecordState(0, "")
 
 
-def built_at(session: Session, rule_key: str) -> RecordState | None:
-    state = session.get(CountState, rule_key)
-    return RecordState(state.audit_seq, state.audit_hash) if state else None
+def built_at(session: Session, rule_keys: Sequence[str]) -> dict[str, RecordState]:
+    """The record state each rule's facts were built at; rules never built are absent."""
+    query = select(CountState.rule, CountState.audit_seq, CountState.audit_hash)
+    rows = session.execute(query.where(CountState.rule.in_(sorted(set(rule_keys)))))
+    return {rule: RecordState(seq, digest) for rule, seq, digest in rows}
 
 
 def counted_event_rows(session: Session, types: Iterable[str]) -> list[EventRow]:
@@ -176,25 +191,44 @@ def case_events(session: Session) -> dict[str, tuple[str, list[str]]]:
 
 
 def replace_facts(
-    session: Session, rule_key: str, facts: Iterable[FactRow], state: RecordState
-) -> int:
-    """Replace a rule's facts and mark them built at `state`; returns how many were written."""
+    session: Session,
+    rule_key: str,
+    facts: Sequence[FactRow],
+    steps: Sequence[StepRow],
+    state: RecordState,
+) -> None:
+    """Replace a rule's facts and steps and mark them built at `state`."""
     session.execute(delete(CountFact).where(CountFact.rule == rule_key))
-    written, batch = 0, list[dict[str, object]]()
-    for fact in facts:
-        batch.append({"rule": rule_key, **fact.__dict__})
-        if len(batch) >= 5000:
-            session.execute(insert(CountFact), batch)
-            written, batch = written + len(batch), []
-    if batch:
-        session.execute(insert(CountFact), batch)
-        written += len(batch)
+    session.execute(delete(CountStep).where(CountStep.rule == rule_key))
+    for table, rows in ((CountFact, facts), (CountStep, steps)):
+        for start in range(0, len(rows), 5000):
+            batch = [{"rule": rule_key, **row.__dict__} for row in rows[start : start + 5000]]
+            session.execute(insert(table), batch)
     stored = session.get(CountState, rule_key)
     if stored is None:
         session.add(CountState(rule=rule_key, audit_seq=state.seq, audit_hash=state.hash))
     else:
         stored.audit_seq, stored.audit_hash = state.seq, state.hash
-    return written
+
+
+def _latest_step(kind: str) -> Select[str, dt.date, int, int, int]:
+    return (
+        select(CountStep.kind, CountStep.day, CountStep.items, CountStep.weight, CountStep.largest)
+        .where(CountStep.rule == bindparam("rule"), CountStep.kind == kind)
+        .where(CountStep.day <= bindparam("day"))
+        .order_by(CountStep.day.desc())
+        .limit(1)
+    )
+
+
+# Built once: one round trip for every kind's latest step, each an indexed lookup.
+_STEPS_AT = union_all(*(_latest_step(kind).subquery().select() for kind in STEP_KINDS))
+
+
+def steps_at(session: Session, rule_key: str, day: dt.date) -> dict[str, StepRow]:
+    """For each kind of a rule's facts, the sums that hold on `day` (absent: none hold)."""
+    rows = session.execute(_STEPS_AT, {"rule": rule_key, "day": day})
+    return {row[0]: StepRow(*row) for row in rows}
 
 
 def _at(rule_key: str, kind: str, as_of: dt.date):  # type: ignore[no-untyped-def]
@@ -204,21 +238,6 @@ def _at(rule_key: str, kind: str, as_of: dt.date):  # type: ignore[no-untyped-de
         CountFact.start <= as_of,
         or_(CountFact.end.is_(None), CountFact.end > as_of),
     )
-
-
-def distinct_items(session: Session, rule_key: str, kind: str, as_of: dt.date) -> int:
-    query = select(func.count(func.distinct(CountFact.item))).where(_at(rule_key, kind, as_of))
-    return int(session.scalar(query) or 0)
-
-
-def total_weight(session: Session, rule_key: str, kind: str, as_of: dt.date) -> int:
-    query = select(func.coalesce(func.sum(CountFact.weight), 0)).where(_at(rule_key, kind, as_of))
-    return int(session.scalar(query) or 0)
-
-
-def largest_weight(session: Session, rule_key: str, kind: str, as_of: dt.date) -> int:
-    query = select(func.coalesce(func.max(CountFact.weight), 0)).where(_at(rule_key, kind, as_of))
-    return int(session.scalar(query) or 0)
 
 
 def facts_at(
@@ -256,6 +275,23 @@ def sources_of(session: Session, event_ids: Iterable[str]) -> list[str]:
 
 def reported_rows(session: Session, counts: Iterable[str], until: dt.date) -> list[ReportedRow]:
     """Published totals of these event types dated on or before `until`, with their quotes."""
+    rows = []
+    wanted = {"counts": sorted(set(counts)), "until": until}
+    for row in session.execute(_reported_query(), wanted):
+        m = row._mapping
+        rows.append(
+            ReportedRow(
+                m["id"], m["counts_type"], m["count"], m["date"], m["date_precision"],
+                m["law_id"], m["status"], m["quote"] or "", m["source"] or "", m["title"],
+                _as_date(m["published_at"]),
+            )
+        )  # fmt: skip
+    return rows
+
+
+@functools.cache
+def _reported_query() -> Select[Any]:
+    """Built once; `counts` and `until` are bound on each use."""
     quote_of = (
         select(Evidence.quote)
         .join(EventEvidence, EventEvidence.evidence_id == Evidence.id)
@@ -277,26 +313,16 @@ def reported_rows(session: Session, counts: Iterable[str], until: dt.date) -> li
             Event.law_id, Event.status, quote_of.label("quote"), first_source.label("source"),
         )
         .where(Event.type == "reported_total", Event.status != "rejected")
-        .where(Event.counts_type.in_(sorted(set(counts))), Event.count.is_not(None))
-        .where(or_(Event.date.is_(None), Event.date <= until))
+        .where(Event.counts_type.in_(bindparam("counts", expanding=True)))
+        .where(Event.count.is_not(None), Event.id.not_in(merged_away()))
+        .where(or_(Event.date.is_(None), Event.date <= bindparam("until")))
         .subquery()
     )  # fmt: skip
-    query = (
+    return (
         select(inner, Source.title, Source.published_at)
         .join(Source, Source.id == inner.c.source, isouter=True)
         .order_by(inner.c.date, inner.c.id)
     )
-    rows = []
-    for row in session.execute(query):
-        m = row._mapping
-        rows.append(
-            ReportedRow(
-                m["id"], m["counts_type"], m["count"], m["date"], m["date_precision"],
-                m["law_id"], m["status"], m["quote"] or "", m["source"] or "", m["title"],
-                _as_date(m["published_at"]),
-            )
-        )  # fmt: skip
-    return rows
 
 
 def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:

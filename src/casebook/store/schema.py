@@ -410,7 +410,22 @@ class CountFact(Base):
     age: Mapped[str | None] = mapped_column(String(8))
     events: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_count_facts_rule_kind_start", "rule", "kind", "start", "weight"),)
+    __table_args__ = (Index("ix_count_facts_rule_kind_start", "rule", "kind", "start"),)
+
+
+class CountStep(Base):
+    """A rule's facts of one kind summed as they hold from `day` on: how many items, their
+    total weight, the largest weight — so a bound on any date is one indexed lookup."""
+
+    __tablename__ = "count_steps"
+    record = False
+
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Integer)
+    largest: Mapped[int] = mapped_column(Integer)
 
 
 class CountState(Base):
@@ -452,6 +467,7 @@ __all__ = [
     "CaseEvent",
     "CountFact",
     "CountState",
+    "CountStep",
     "Event",
     "EventEvidence",
     "EventMerge",

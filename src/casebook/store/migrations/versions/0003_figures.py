@@ -36,8 +36,18 @@ def upgrade() -> None:
     op.create_index(
         "ix_count_facts_rule_kind_start",
         "count_facts",
-        ["rule", "kind", "start", "weight"],
+        ["rule", "kind", "start"],
         unique=False,
+    )
+    op.create_table(
+        "count_steps",
+        sa.Column("rule", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column("largest", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("rule", "kind", "day", name=op.f("pk_count_steps")),
     )
     op.create_table(
         "count_state",
@@ -50,5 +60,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("count_state")
+    op.drop_table("count_steps")
     op.drop_index("ix_count_facts_rule_kind_start", table_name="count_facts")
     op.drop_table("count_facts")

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casebook.check.claims import Claim, ClaimFinder, Measure, Scope, TextTooLongError
+from casebook.check.claims import (
+    Claim,
+    ClaimFinder,
+    Measure,
+    Scope,
+    TextTooLongError,
+    dated_at,
+)
 
 PUBLISHED = dt.date(2024, 5, 29)
 
@@ -241,3 +248,15 @@ def test_claims_a_count_in_custody_is_a_detained_claim(
 def test_claims_were_detained_is_not_a_state(finder: ClaimFinder) -> None:
     found = finder.find("Police detained 12 people under the NSL on Monday.", PUBLISHED)
     assert all(c.type != "detained" for c in found)
+
+
+def test_claims_a_total_said_on_a_day_is_as_of_that_day(finder: ClaimFinder) -> None:
+    text = "Police said on Tuesday that 10,148 people had been arrested over the 2019 protests."
+    claim = _only(finder, text)
+    assert claim.scope is Scope.TOTAL
+    assert dated_at(claim, PUBLISHED) <= PUBLISHED
+
+
+def test_claims_by_the_end_of_a_year_is_as_of_its_last_day(finder: ClaimFinder) -> None:
+    text = "By the end of 2023, 280 people had been arrested under the national security law."
+    assert dated_at(_only(finder, text), PUBLISHED) == dt.date(2023, 12, 31)

@@ -21,7 +21,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.tokens import Token as SpacyToken
 
 from casebook.errors import CasebookError, InputError
-from casebook.extract import quantities
+from casebook.extract import dates, quantities
 from casebook.extract.base import ExtractedEvent
 from casebook.extract.rules import RuleExtractor
 from casebook.extract.triggers import find_triggers
@@ -136,12 +136,13 @@ class ClaimFinder:
                 f"the text has {len(text):,} characters; at most {limit:,} can be checked "
                 "at once: split it into parts"
             )
-        doc = self.extractor.nlp(_blank_markup(text))
+        blanked = _blank_markup(text)
+        doc = self.extractor.nlp(blanked)
         events = self.extractor.events_of(doc, published)
         found: list[Claim] = []
         for sentence in doc.sents:
             own = [e for e in events if sentence.start_char <= e.evidence.start < sentence.end_char]
-            found += _SentenceClaims(self, doc, sentence, own).claims()
+            found += _SentenceClaims(self, doc, blanked, sentence, own, published).claims()
         # Offsets index the text as given; `text` is read from it, not from the blanked copy.
         kept = [replace(c, text=text[c.start : c.end]) for c in found]
         return sorted(kept, key=lambda claim: (claim.start, claim.end))
@@ -163,6 +164,7 @@ _AGE_EXTREME = re.compile(
 )
 _OPENS_PERIOD = re.compile(r"\b(?:since|from|after)\s+(?:the\s+)?(?:start of\s+|end of\s+)?$", re.I)
 _MODIFIES_NOUN = re.compile(r"^\s*(?:protests?|unrest|movement|demonstrations?|riots?)\b", re.I)
+_END_OF = re.compile(r"^(?:the\s+)?end\s+of\s+(.+)$", re.I)
 _TOTAL_WORDS = re.compile(r"\b(?:so far|to date|in total|a total of|altogether|since)\b", re.I)
 
 
@@ -170,13 +172,20 @@ class _SentenceClaims:
     """The claims of one sentence."""
 
     def __init__(
-        self, finder: ClaimFinder, doc: Doc, sentence: SpacySpan, events: list[ExtractedEvent]
+        self,
+        finder: ClaimFinder,
+        doc: Doc,
+        text: str,
+        sentence: SpacySpan,
+        events: list[ExtractedEvent],
+        published: dt.date | None,
     ) -> None:
         self.finder = finder
+        self.published = published
         self.doc = doc
+        self.text = text  # the doc's text, read once: spaCy rebuilds doc.text on every access
         self.sentence = sentence
         self.events = events
-        self.text = doc.text
         lowered = sentence.text.lower()
         self.context_law = next((i for p, i in finder.contexts.laws if _has(lowered, p)), None)
         self.series = next((i for p, i in finder.contexts.series if _has(lowered, p)), None)
@@ -212,30 +221,9 @@ class _SentenceClaims:
         same = [c for c in counts if c.start <= number.idx < c.end]
         if same:
             return [replace(c, type=state) if c in same else c for c in counts]
-        start, end = _with_qualifier(self.text, number.idx, number.idx + len(number.text))
-        quantity = quantities.parse_quantity(self.text[start:end])
-        if quantity is None:
-            return counts
-        return [
-            *counts,
-            Claim(
-                text=self.text[start:end],
-                start=start,
-                end=end,
-                quantity=quantity.value,
-                qualifier=quantity.qualifier or _vague_word(self.text[start:end], quantity),
-                lower=quantity.lower,
-                upper=quantity.upper,
-                measure=Measure.COUNT,
-                type=state,
-                law=self._law_in_sentence() or self.context_law,
-                series=self.series,
-                scope=Scope.TOTAL,
-                date=None,
-                sentence_start=self.sentence.start_char,
-                sentence_end=self.sentence.end_char,
-            ),
-        ]
+        law = self._law_in_sentence() or self.context_law
+        claim = self._quantity_claim(number.idx, number.idx + len(number.text), state, law)
+        return counts if claim is None else [*counts, claim]
 
     def _law_in_sentence(self) -> str | None:
         """The first catalogue law the sentence names (an offence stands for its law)."""
@@ -251,24 +239,38 @@ class _SentenceClaims:
         span = self._count_span(event)
         if span is None or counted is None:
             return None
-        start, end = _with_qualifier(self.text, span[0], span[1])
-        quantity = quantities.parse_quantity(self.text[start:end])
-        if quantity is None:
-            return None
         scope, date = self._scope(event)
         if span[2] and scope is Scope.EVENT:
             scope = Scope.TOTAL  # "the number … has reached 260" is a running total
+        law = event.law or self.context_law
+        return self._quantity_claim(span[0], span[1], counted.value, law, scope, date)
+
+    def _quantity_claim(
+        self,
+        start: int,
+        end: int,
+        counted: str,
+        law: str | None,
+        scope: Scope = Scope.TOTAL,
+        date: FuzzyDate | None = None,
+    ) -> Claim | None:
+        """A count claim from a number's characters, widened over a qualifier before it."""
+        start, end = _with_qualifier(self.text, start, end)
+        phrase = self.text[start:end]
+        quantity = quantities.parse_quantity(phrase)
+        if quantity is None:
+            return None
         return Claim(
-            text=self.text[start:end],
+            text=phrase,
             start=start,
             end=end,
             quantity=quantity.value,
-            qualifier=quantity.qualifier or _vague_word(self.text[start:end], quantity),
+            qualifier=quantity.qualifier or _vague_word(phrase, quantity),
             lower=quantity.lower,
             upper=quantity.upper,
             measure=Measure.COUNT,
-            type=counted.value,
-            law=event.law or self.context_law,
+            type=counted,
+            law=law,
             series=self.series,
             scope=scope,
             date=date,
@@ -293,6 +295,12 @@ class _SentenceClaims:
     def _scope(self, event: ExtractedEvent) -> tuple[Scope, FuzzyDate | None]:
         date, field = event.date, event.fields.get("date")
         rule = field.rule if field else ""
+        # A published total, or a perfect tense ("had been arrested"), dated to a day or a
+        # month is as of that date; dated to a year it counts that year.
+        total = event.type is EventType.REPORTED_TOTAL or self._perfect(event)
+        ending = _END_OF.match(field.span.quote) if field else None
+        if ending and (end := dates.resolve_date(ending.group(1), self.published)):
+            return Scope.TOTAL, end  # "by the end of 2023": as of its last day
         if (
             date is not None
             and field is not None
@@ -302,12 +310,15 @@ class _SentenceClaims:
             after = self.text[field.span.end : field.span.end + 20]
             if _OPENS_PERIOD.search(before):
                 return Scope.TOTAL, None  # "since 2020": counted up to publication
-            if not _MODIFIES_NOUN.match(after):  # "the 2019 protests" names a series, not a date
-                return Scope.PERIOD, date
-            date = None
+            if _MODIFIES_NOUN.match(after):  # "the 2019 protests" names a series, not a date
+                date = None
+            elif total and date.precision is not DatePrecision.YEAR:
+                return Scope.TOTAL, date  # "police said on Tuesday that 10,148 had been arrested"
+            else:
+                return Scope.PERIOD, date  # "53 arrested on 6 January", "in 2023, 500 arrested"
         if date is not None:
             return Scope.TOTAL, date
-        if event.type is EventType.REPORTED_TOTAL or self._perfect(event):
+        if total:
             return Scope.TOTAL, None
         if _TOTAL_WORDS.search(self.sentence.text):
             return Scope.TOTAL, None
@@ -434,9 +445,8 @@ def _vague_word(phrase: str, quantity: quantities.Quantity) -> str | None:
 
 
 def dated_at(claim: Claim, published: dt.date) -> dt.date:
-    """The day a claim speaks of: its as-of date (last day of a month or year), else publication."""
+    """The day a claim speaks of: the last day its as-of date may mean ("by the end of 2023"
+    → 31 December; "late 2023" → the end of its spread), never after publication."""
     if claim.date is None:
         return published
-    if claim.date.precision is DatePrecision.APPROX:
-        return min(claim.date.value, published)
     return min(claim.date.bounds()[1], published)

@@ -15,6 +15,7 @@ from casebook.check.claims import (
     Scope,
     TextTooLongError,
     dated_at,
+    qualifier_before,
 )
 
 PUBLISHED = dt.date(2024, 5, 29)
@@ -260,3 +261,19 @@ def test_claims_a_total_said_on_a_day_is_as_of_that_day(finder: ClaimFinder) -> 
 def test_claims_by_the_end_of_a_year_is_as_of_its_last_day(finder: ClaimFinder) -> None:
     text = "By the end of 2023, 280 people had been arrested under the national security law."
     assert dated_at(_only(finder, text), PUBLISHED) == dt.date(2023, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("quote", "count", "expected"),
+    [
+        ("More than 10,200 people have been arrested.", 10_200, "more than"),
+        ("the more than ten thousand people arrested", 10_000, "more than"),
+        ("Nearly 300 people had been arrested.", 300, "nearly"),
+        ("291 people had been arrested, more than 170 prosecuted.", 291, None),
+        ("As of 8 March, 291 had been arrested.", 291, None),
+    ],
+)
+def test_claims_qualifier_before_a_published_number(
+    quote: str, count: int, expected: str | None
+) -> None:
+    assert qualifier_before(quote, count) == expected

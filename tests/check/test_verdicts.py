@@ -29,6 +29,7 @@ class Total:
     source_id: str = "src"
     source_title: str | None = None
     status: str = "confirmed"
+    quote: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,18 @@ def test_verdicts_a_part_keeps_the_ceiling_but_not_the_floor() -> None:
     assert (part.floor, part.ceiling) == (0, 321)
     assert judge(Interval(0, 49), part, "people").verdict is Verdict.UNVERIFIABLE
     assert judge(Interval(1_001, None), part, "people").verdict is Verdict.CONTRADICTED
+
+
+def test_verdicts_a_total_worded_more_than_is_a_floor_only() -> None:
+    later = Total(10_200, dt.date(2024, 6, 30), quote="More than 10,200 have been arrested.")
+    found = bounds_at(DAY, Cases(0, 0), [later])
+    assert found.ceiling is None
+    earlier = Total(10_200, dt.date(2024, 4, 30), quote="more than 10,200 arrested")
+    found = bounds_at(DAY, Cases(0, 0), [earlier])
+    assert (found.floor, found.ceiling, found.stated) == (10_201, None, ())
+    assert "more than 10,200" in found.floor_from
+
+
+def test_verdicts_a_total_worded_nearly_is_a_ceiling_only() -> None:
+    earlier = Total(300, dt.date(2024, 4, 30), quote="Nearly 300 people had been arrested.")
+    assert bounds_at(DAY, Cases(5, 5), [earlier]).floor == 5

@@ -148,11 +148,9 @@ class ClaimFinder:
         return sorted(kept, key=lambda claim: (claim.start, claim.end))
 
 
-_QUALIFIER_BEFORE = re.compile(
-    rf"(?:^|\W)({'|'.join(sorted(map(re.escape, quantities.QUALIFIERS), key=len, reverse=True))})"
-    r"\s+$",
-    re.IGNORECASE,
-)
+_QUALIFIER_WORDS = "|".join(sorted(map(re.escape, quantities.QUALIFIERS), key=len, reverse=True))
+_QUALIFIER_BEFORE = re.compile(rf"(?:^|\W)({_QUALIFIER_WORDS})\s+$", re.IGNORECASE)
+_QUALIFIER_AT = re.compile(rf"\b({_QUALIFIER_WORDS})\s+", re.IGNORECASE)
 # "the number … has reached 260", "the tally stands at 291": a total without a counted noun.
 _REACHED = re.compile(
     r"\b(?:reached|risen to|rose to|climbed to|stands at|stood at|totall?ed|now at)\s+"
@@ -434,6 +432,18 @@ def _with_qualifier(text: str, start: int, end: int) -> tuple[int, int]:
     if quantities.parse_quantity(text[widened:end]) is None:
         return start, end
     return widened, end
+
+
+def qualifier_before(text: str, count: int) -> str | None:
+    """The qualifier a text puts before the number it states as `count` ("more than 10,000",
+    "more than ten thousand" → "more than"); None when the number is bare or not found."""
+    for match in _QUALIFIER_AT.finditer(text):
+        words = text[match.end() : match.end() + 40].split()
+        for size in range(min(len(words), 5), 0, -1):
+            found = quantities.parse_number(" ".join(words[:size]).strip(".,;:()"))
+            if found == count:
+                return match.group(1).lower()
+    return None
 
 
 def _vague_word(phrase: str, quantity: quantities.Quantity) -> str | None:

@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from casebook.check.claims import Claim
+from casebook.check.claims import Claim, qualifier_before
+from casebook.extract.quantities import QUALIFIERS
 from casebook.model import DatePrecision, FuzzyDate
 
 RECENT = dt.timedelta(days=92)  # how old a published total may be and still bound a claim
 GROWTH = 0.10  # growth allowed since a recent total, unless the record's totals grew faster
 ABOUT = 0.10  # "about N": within 10% of N
 NEAR = 0.10  # "nearly N", "up to N", "as many as N": within 10% below N
+STRICT_ABOVE = frozenset({"more than", "over"})
+STRICT_BELOW = frozenset({"fewer than"})
 
 
 class Verdict(StrEnum):
@@ -56,6 +59,8 @@ class TotalLike(Protocol):
     def status(self) -> str: ...
     @property
     def precision(self) -> str | None: ...
+    @property
+    def quote(self) -> str: ...
 
 
 class FigureLike(Protocol):
@@ -99,11 +104,11 @@ def claimed(claim: Claim) -> Interval | None:
     qualifier, value = claim.qualifier, claim.quantity
     if value is None:  # vague amounts and ranges keep the bounds extraction gave them
         return Interval(claim.lower, claim.upper) if claim.lower is not None else None
-    if qualifier in {"more than", "over"}:
+    if qualifier in STRICT_ABOVE:
         return Interval(value + 1, None)
     if qualifier == "at least":
         return Interval(value, None)
-    if qualifier == "fewer than":
+    if qualifier in STRICT_BELOW:
         return Interval(0, max(value - 1, 0))
     if qualifier in {"about", "some"}:
         spread = max(math.ceil(value * ABOUT), 1)
@@ -130,7 +135,7 @@ class Bounds:
 
     def part(self, of: str) -> Bounds:
         """The bounds for a part of this population: the ceiling holds, the floor does not."""
-        return Bounds(0, self.ceiling, f"nothing for {of} alone", self.ceiling_from, self.sources)
+        return Bounds(0, self.ceiling, f"{of} only", self.ceiling_from, self.sources)
 
 
 def bounds_at(
@@ -142,31 +147,36 @@ def bounds_at(
     floor_total: _Dated | None = None
     ceiling: _Dated | None = None
     if mode == "current":  # a current count can fall: only a total near the day bounds it
-        near = [d for d in dated if abs(d.last - day) <= RECENT or abs(d.first - day) <= RECENT]
+        near = [
+            d
+            for d in dated
+            if d.is_ceiling and (abs(d.last - day) <= RECENT or abs(d.first - day) <= RECENT)
+        ]
         if near:
             ceiling = min(near, key=lambda d: abs(d.last - day))
             grown, said = ceiling.grown(day, dated), ceiling.said(grown=True)
-            return Bounds(floor, grown, floor_from, said, _ids(ceiling), (ceiling.total.count,))
+            near_count: tuple[int, ...] = (ceiling.total.count,) if ceiling.exact else ()
+            return Bounds(floor, grown, floor_from, said, _ids(ceiling), near_count)
         return Bounds(floor, None, floor_from, None, ())
-    before = [d for d in dated if d.last <= day]  # cumulative: never fewer later
-    after = [d for d in dated if d.first >= day]  # ...and never more earlier
+    before = [d for d in dated if d.last <= day and d.is_floor]  # cumulative: never fewer later
+    after = [d for d in dated if d.first >= day and d.is_ceiling]  # ...and never more earlier
     if before:
-        highest = max(before, key=lambda d: (d.total.count, d.last))
-        if highest.total.count > floor:
-            floor, floor_from, floor_total = highest.total.count, highest.said(), highest
+        highest = max(before, key=lambda d: (d.low, d.last))
+        if highest.low > floor:
+            floor, floor_from, floor_total = highest.low, highest.said(), highest
     top: int | None = None
     top_from: str | None = None
     if after:
-        ceiling = min(after, key=lambda d: (d.total.count, d.first))
-        top, top_from = ceiling.total.count, ceiling.said()
-    if before:
-        latest = max(before, key=lambda d: d.last)
+        ceiling = min(after, key=lambda d: (d.high, d.first))
+        top, top_from = ceiling.high, ceiling.said()
+    latest = max((d for d in dated if d.last <= day), key=lambda d: d.last, default=None)
+    if latest is not None and latest.is_ceiling:
         grown = latest.grown(day, dated)
         if day - latest.last <= RECENT and (top is None or grown < top):
             ceiling, top, top_from = latest, grown, latest.said(grown=day > latest.last)
     top = None if top is None else max(top, floor)
     recent = [d for d in (floor_total, ceiling) if d is not None and abs(day - d.last) <= RECENT]
-    stated = [d.total.count for d in recent if d.total.count in (floor, top)]
+    stated = [d.total.count for d in recent if d.exact and d.total.count in (floor, top)]
     return Bounds(floor, top, floor_from, top_from, _ids(floor_total, ceiling), tuple(stated))
 
 
@@ -177,6 +187,9 @@ class _Dated:
     total: TotalLike
     first: dt.date
     last: dt.date
+    qualifier: str | None  # as its quote words it: "more than 10,200" is a floor only
+    is_floor: bool
+    is_ceiling: bool
 
     def __init__(self, total: TotalLike) -> None:
         day = total.as_of or total.published
@@ -184,9 +197,26 @@ class _Dated:
         precision = DatePrecision(total.precision or "day") if total.as_of else DatePrecision.DAY
         fuzzy = FuzzyDate(day, precision)
         first, last = (day, day) if precision is DatePrecision.APPROX else fuzzy.bounds()
-        object.__setattr__(self, "total", total)
-        object.__setattr__(self, "first", first)
-        object.__setattr__(self, "last", last)
+        spelling = qualifier_before(total.quote, total.count)
+        canonical, has_lower, has_upper = QUALIFIERS.get(spelling or "", (None, True, True))
+        for name, value in (
+            ("total", total), ("first", first), ("last", last), ("qualifier", canonical),
+            ("is_floor", has_lower), ("is_ceiling", has_upper),
+        ):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+    @property
+    def exact(self) -> bool:
+        return self.is_floor and self.is_ceiling
+
+    @property
+    def low(self) -> int:
+        """The least number the total's wording allows ("more than 10,000" → 10,001)."""
+        return self.total.count + (1 if self.qualifier in STRICT_ABOVE else 0)
+
+    @property
+    def high(self) -> int:
+        return self.total.count - (1 if self.qualifier in STRICT_BELOW else 0)
 
     @staticmethod
     def known(total: TotalLike) -> bool:
@@ -210,7 +240,8 @@ class _Dated:
         details += ["not yet reviewed"] if total.status == "candidate" else []
         shown = f" ({', '.join(details)})" if details else ""
         growth = ", allowing for growth since" if grown else ""
-        return f"the published total of {total.count:,} as of {when}{shown}{growth}"
+        count = f"{self.qualifier} {total.count:,}" if self.qualifier else f"{total.count:,}"
+        return f"the published total of {count} as of {when}{shown}{growth}"
 
 
 def _ids(*used: _Dated | None) -> tuple[str, ...]:
@@ -251,8 +282,8 @@ def judge(claim: Interval, record: Bounds, about: str) -> Judgement:
             "from above"
         )
     else:
-        shown = _agreeing(record, about).replace("the record puts it at", "the record's", 1)
-        reason = f"consistent with {shown}, but that range does not pin the number down"
+        shown = _agreeing(record, about).replace("the record puts it", "the record putting it", 1)
+        reason = f"consistent with {shown}, but that does not pin the number down"
     return Judgement(Verdict.UNVERIFIABLE, reason, record.sources)
 
 
@@ -261,6 +292,8 @@ def _agreeing(record: Bounds, about: str) -> str:
         return f"the record has at least {record.floor:,} {about} ({record.floor_from})"
     if record.ceiling == record.floor:
         return f"the record puts it at {record.floor:,} {about} ({record.floor_from})"
+    if record.floor == 0:
+        return f"the record puts it at most {record.ceiling:,} {about} ({record.ceiling_from})"
     shown = f"the record puts it at {record.floor:,}–{record.ceiling:,} {about}"
     if record.floor_from in (record.ceiling_from or ""):
         return f"{shown} ({record.ceiling_from})"

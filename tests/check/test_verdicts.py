@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casebook.check.claims import Claim, Measure, Scope
 from casebook.check.verdicts import (
@@ -215,3 +217,18 @@ def test_verdicts_a_total_worded_more_than_is_a_floor_only() -> None:
 def test_verdicts_a_total_worded_nearly_is_a_ceiling_only() -> None:
     earlier = Total(300, dt.date(2024, 4, 30), quote="Nearly 300 people had been arrested.")
     assert bounds_at(DAY, Cases(5, 5), [earlier]).floor == 5
+
+
+_ends = st.integers(min_value=0, max_value=20_000)
+
+
+@given(_ends, _ends | st.none(), _ends, _ends | st.none())
+def test_verdicts_contradicted_exactly_when_claim_and_record_are_disjoint(
+    low: int, high: int | None, floor: int, ceiling: int | None
+) -> None:
+    claim = Interval(low, None if high is None else max(high, low))
+    record = Bounds(floor, None if ceiling is None else max(ceiling, floor), "f", "c", ())
+    found = judge(claim, record, "people")
+    assert (found.verdict is Verdict.CONTRADICTED) == (not claim.overlaps(record.interval))
+    if found.verdict is Verdict.SUPPORTED:
+        assert claim.contains(record.interval)

@@ -231,3 +231,11 @@ def test_check_detention_claim_is_asked_of_the_current_rule(
     found = _one(record, finder, text)
     assert found.rule == "currently-detained@1"
     assert found.verdict.value == "unverifiable"
+
+
+def test_check_a_period_after_publication_is_unverifiable(
+    record: Record, finder: ClaimFinder
+) -> None:
+    text = "In 2030, more than 500 people were arrested under the national security law."
+    found = _check(record, finder, text, dt.date(2024, 5, 29))
+    assert all(v.verdict.value == "unverifiable" for v in found)

@@ -128,6 +128,10 @@ class _Record:
         if interval is None or rule is None:
             return _unverifiable(claim, f"no counting rule answers {_question(claim)}")
         day, start = self.period(claim, published)
+        if rule.mode == "current":
+            start = None  # "100 were in custody in July" is the state at the period's end
+        if start is not None and start >= day:
+            return _unverifiable(claim, "the period it counts had not begun by publication")
         record = self.bounds(rule, day)
         if start is not None:
             record = period_bounds(self.bounds(rule, start), record)

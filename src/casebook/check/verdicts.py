@@ -142,7 +142,7 @@ def bounds_at(
     day: dt.date, figure: FigureLike, totals: Sequence[TotalLike], mode: str = "cumulative"
 ) -> Bounds:
     """The record's floor and ceiling for a count at `day`: its cases and published totals."""
-    dated = sorted((_Dated(t) for t in totals if _Dated.known(t)), key=lambda d: d.first)
+    dated = sorted((_Dated.of(t) for t in totals if _Dated.known(t)), key=lambda d: d.first)
     floor, floor_from = figure.lower, "the record's own cases"
     floor_total: _Dated | None = None
     ceiling: _Dated | None = None
@@ -191,19 +191,21 @@ class _Dated:
     is_floor: bool
     is_ceiling: bool
 
-    def __init__(self, total: TotalLike) -> None:
+    @classmethod
+    def of(cls, total: TotalLike) -> _Dated:
         day = total.as_of or total.published
         assert day is not None
         precision = DatePrecision(total.precision or "day") if total.as_of else DatePrecision.DAY
-        fuzzy = FuzzyDate(day, precision)
-        first, last = (day, day) if precision is DatePrecision.APPROX else fuzzy.bounds()
+        first, last = (
+            (day, day) if precision is DatePrecision.APPROX else FuzzyDate(day, precision).bounds()
+        )
         spelling = qualifier_before(total.quote, total.count)
         canonical, has_lower, has_upper = QUALIFIERS.get(spelling or "", (None, True, True))
-        for name, value in (
-            ("total", total), ("first", first), ("last", last), ("qualifier", canonical),
-            ("is_floor", has_lower), ("is_ceiling", has_upper),
-        ):  # fmt: skip
-            object.__setattr__(self, name, value)
+        return cls(total, first, last, canonical, has_lower, has_upper)
+
+    @staticmethod
+    def known(total: TotalLike) -> bool:
+        return (total.as_of or total.published) is not None
 
     @property
     def exact(self) -> bool:
@@ -217,10 +219,6 @@ class _Dated:
     @property
     def high(self) -> int:
         return self.total.count - (1 if self.qualifier in STRICT_BELOW else 0)
-
-    @staticmethod
-    def known(total: TotalLike) -> bool:
-        return (total.as_of or total.published) is not None
 
     def grown(self, day: dt.date, dated: Sequence[_Dated]) -> int:
         """This total plus the growth allowed up to `day`: GROWTH, or twice the record's rate."""

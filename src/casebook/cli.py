@@ -571,6 +571,38 @@ def _print_figure(figure: Figure) -> None:
         out.print(table)
 
 
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The article to check: a text or Markdown file.")],
+    published: Annotated[str, typer.Option(help="When it was published, YYYY-MM-DD.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per claim (docs/check.md).")
+    ] = False,
+) -> None:
+    """Find the checkable claims in an article and judge each against the record."""
+
+    def check(store: Store, config: Config) -> None:
+        from casebook.check.service import check_text
+        from casebook.extract.service import read_standalone
+
+        day = _required_date(published, "--published")
+        verdicts = check_text(store, config, read_standalone(file), day)
+        if as_json:
+            for verdict in verdicts:
+                sys.stdout.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+            return
+        table = Table("claim", "verdict", "record", "reason")
+        for verdict in verdicts:
+            row = verdict.as_json()
+            figure = row["figure"]
+            span = f"{figure['lower']}-{figure['upper']} ({figure['as_of']})" if figure else ""
+            table.add_row(row["text"], row["verdict"], span, row["reason"])
+        out.print(table if verdicts else "no checkable claims found")
+
+    _run(ctx, check)
+
+
 @app.command("rules")
 def rules_command(
     ctx: typer.Context,

@@ -277,3 +277,8 @@ def test_claims_qualifier_before_a_published_number(
     quote: str, count: int, expected: str | None
 ) -> None:
     assert qualifier_before(quote, count) == expected
+
+
+def test_claims_an_age_is_not_also_a_count(finder: ClaimFinder) -> None:
+    found = finder.find("Children as young as 12 have been charged under the NSL.", PUBLISHED)
+    assert [(c.text, c.measure) for c in found] == [("as young as 12", Measure.AGE)]

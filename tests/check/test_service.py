@@ -152,13 +152,33 @@ def test_check_unverifiable_claims_say_why(
     assert why in found.reason
 
 
-def test_check_age_claims_are_unverifiable(record: Record, finder: ClaimFinder) -> None:
-    text = "Police have arrested about 300 people under the security law, some as young as 15."
+@pytest.mark.parametrize(
+    ("age", "verdict"),
+    [
+        ("as young as 15", "supported"),  # the bureau's 15 to 90, as of 8 March
+        ("as young as 14", "unverifiable"),  # someone younger may have been arrested since
+        ("as young as 16", "contradicted"),  # a 15-year-old was already counted
+        ("as old as 95", "unverifiable"),
+        ("as old as 85", "contradicted"),
+    ],
+)
+def test_check_ages_against_the_published_age_ranges(
+    record: Record, finder: ClaimFinder, age: str, verdict: str
+) -> None:
+    text = f"Police have arrested about 300 people under the security law, some {age}."
     found = _check(record, finder, text)
     assert [(v.claim.text, v.verdict.value) for v in found] == [
         ("about 300", "supported"),
-        ("as young as 15", "unverifiable"),
+        (age, verdict),
     ]
+    assert found[1].as_json()["figure"] is None
+
+
+def test_check_ages_without_published_ranges_are_unverifiable(
+    record: Record, finder: ClaimFinder
+) -> None:
+    found = _check(record, finder, "Children as young as 12 have been charged under the NSL.")
+    assert [v.verdict.value for v in found] == ["unverifiable"]
 
 
 def test_check_json_contract_has_exactly_its_keys_in_order(

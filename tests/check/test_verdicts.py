@@ -14,6 +14,7 @@ from casebook.check.verdicts import (
     Bounds,
     Interval,
     Verdict,
+    age_bounds,
     bounds_at,
     claimed,
     confusion_note,
@@ -232,3 +233,12 @@ def test_verdicts_contradicted_exactly_when_claim_and_record_are_disjoint(
     assert (found.verdict is Verdict.CONTRADICTED) == (not claim.overlaps(record.interval))
     if found.verdict is Verdict.SUPPORTED:
         assert claim.contains(record.interval)
+
+
+def test_verdicts_published_ages_bound_the_youngest_both_ways() -> None:
+    earlier = Total(291, dt.date(2024, 3, 8), quote="291 people, aged between 15 and 90, ...")
+    later = Total(332, dt.date(2025, 6, 17), quote="332 people aged from 14 to 90 ...")
+    found = age_bounds(DAY, [earlier, later], youngest=True)
+    assert (found.floor, found.ceiling, found.stated) == (14, 15, (15,))
+    oldest = age_bounds(DAY, [earlier, later], youngest=False)
+    assert (oldest.floor, oldest.ceiling) == (90, 90)

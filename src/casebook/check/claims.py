@@ -191,8 +191,10 @@ class _SentenceClaims:
     def claims(self) -> list[Claim]:
         found = [c for c in map(self._count_claim, self.events) if c is not None]
         found = self._state_claims(found)
-        found += self._age_claims(found)
-        return found
+        ages = self._age_claims(found)
+        # "children as young as 12": the 12 is an age, not how many
+        counts = [c for c in found if not any(a.start <= c.start < a.end for a in ages)]
+        return counts + ages
 
     def _state_claims(self, counts: list[Claim]) -> list[Claim]:
         """ "More than 100 people remain behind bars": a count of a state, not an event.

@@ -20,6 +20,7 @@ from casebook.check.verdicts import (
     Judgement,
     TotalLike,
     Verdict,
+    age_bounds,
     bounds_at,
     claimed,
     confusion_note,
@@ -118,7 +119,7 @@ class _Record:
 
     def check(self, claim: Claim, published: dt.date) -> ClaimVerdict:
         if claim.measure is Measure.AGE:
-            return _unverifiable(claim, "no counting rule counts ages, so the record cannot say")
+            return self.check_age(claim, published)
         if claim.scope is Scope.EVENT:
             return _unverifiable(
                 claim, "a single undated event: the record's figures answer counts as of a date"
@@ -149,6 +150,32 @@ class _Record:
         if judgement.verdict is not Verdict.SUPPORTED and start is None:
             judgement = self.with_confusion(judgement, interval, rule, day)
         return self.verdict(claim, rule, day, start, judgement)
+
+    def check_age(self, claim: Claim, published: dt.date) -> ClaimVerdict:
+        """ "As young as 15": the ages published with the totals for the same question."""
+        rule = self.rule_for(claim)
+        if rule is None or claim.quantity is None:
+            return _unverifiable(claim, f"no counting rule answers {_question(claim)}")
+        day = dated_at(claim, published)
+        youngest = claim.qualifier == "as young as"
+        record = age_bounds(day, self.totals(rule), youngest)
+        if record.floor == 0 and record.ceiling is None:
+            return _unverifiable(
+                claim,
+                f"{rule.title} as of {day.isoformat()}: no published total in the record gives "
+                f"their ages [rule {rule.key}]",
+            )
+        who = "the youngest" if youngest else "the oldest"
+        judgement = judge(Interval(claim.quantity, claim.quantity), record, f"years for {who}")
+        why = judgement.reason
+        if judgement.verdict is Verdict.SUPPORTED:
+            basis = record.ceiling_from if record.ceiling == claim.quantity else record.floor_from
+            why = f"{who} was aged {claim.quantity} ({basis or record.floor_from})"
+        reason = f"{rule.title} as of {day.isoformat()}, ages: {why}"
+        reason += f" [rule {rule.key}; sources {', '.join(judgement.sources)}]"
+        return ClaimVerdict(
+            claim, judgement.verdict, _one_line(reason), None, rule.key, judgement.sources
+        )
 
     def rule_for(self, claim: Claim) -> CountingRule | None:
         """The rule answering the claim's type and law, else the law its series covers."""

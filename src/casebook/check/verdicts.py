@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from casebook.check.claims import Claim, qualifier_before
-from casebook.extract.quantities import QUALIFIERS
+from casebook.extract.quantities import QUALIFIERS, parse_age
 from casebook.model import DatePrecision, FuzzyDate
 
 RECENT = dt.timedelta(days=92)  # how old a published total may be and still bound a claim
@@ -240,6 +240,35 @@ class _Dated:
         growth = ", allowing for growth since" if grown else ""
         count = f"{self.qualifier} {total.count:,}" if self.qualifier else f"{total.count:,}"
         return f"the published total of {count} as of {when}{shown}{growth}"
+
+
+def age_bounds(day: dt.date, totals: Sequence[TotalLike], youngest: bool) -> Bounds:
+    """What the ages published with the totals say of the youngest (or oldest) at `day`.
+
+    Everyone counted stays counted, so the youngest can only get younger and the oldest
+    older: an age range published as of an earlier day bounds the youngest from above
+    (the oldest from below), one as of a later day from below (above).
+    """
+    ranged: list[tuple[_Dated, int]] = []
+    for dated in sorted(map(_Dated.of, filter(_Dated.known, totals)), key=lambda d: d.first):
+        ages = parse_age(dated.total.quote)
+        age = None if ages is None else ages[0 if youngest else 1]
+        if age is not None:
+            ranged.append((dated, age))
+    earlier = [pair for pair in ranged if pair[0].last <= day]
+    later = [pair for pair in ranged if pair[0].first >= day]
+    low = max(later if youngest else earlier, key=lambda pair: pair[1], default=None)
+    high = min(earlier if youngest else later, key=lambda pair: pair[1], default=None)
+    used = [pair for pair in (low, high) if pair is not None]
+    stated = tuple(age for d, age in used if abs(day - d.last) <= RECENT)
+    return Bounds(
+        low[1] if low else 0,
+        high[1] if high else None,
+        low[0].said() if low else "no published ages",
+        high[0].said() if high else None,
+        _ids(*(d for d, _ in used)),
+        stated,
+    )
 
 
 def _ids(*used: _Dated | None) -> tuple[str, ...]:

@@ -42,3 +42,15 @@ class AuditError(CasebookError):
 
 class NotFoundError(CasebookError):
     """A record the user named does not exist."""
+
+
+class StoreKeyError(StoreError):
+    """The store's key is missing or wrong, or a key was given for a store that has none."""
+
+
+class ConversionError(StoreError):
+    """Encrypting, decrypting or re-keying the store did not finish; the store is unchanged."""
+
+
+class BackupError(StoreError):
+    """A backup could not be written, verified or restored."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -282,3 +284,41 @@ def test_encryption_any_passphrase_opens_what_it_encrypted(secret: str) -> None:
 def test_encryption_key_with_a_nul_is_refused() -> None:
     with pytest.raises(StoreKeyError, match="NUL"):
         Key("abc\x00def")
+
+
+def _in_a_terminal(args: list[str], typed: str) -> tuple[int, str]:
+    """Run casebook on a pseudo-terminal, type `typed` at its first prompt; (status, output)."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: casebook, with the pty as its controlling terminal
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "casebook", *args], ENV)
+        finally:
+            os._exit(127)
+    output = b""
+    while b"key for the store:" not in output:
+        chunk = _read(terminal)
+        if not chunk:
+            break
+        output += chunk
+    os.write(terminal, typed.encode() + b"\n")
+    while chunk := _read(terminal):
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def _read(terminal: int) -> bytes:
+    try:
+        return os.read(terminal, 4096)
+    except OSError:  # the child closed the terminal
+        return b""
+
+
+def test_encryption_encrypted_store_asks_for_its_key_in_a_terminal(plain: Path) -> None:
+    encryption.encrypt(plain, Key(SECRET))
+    status, output = _in_a_terminal(["--db", url(plain), "audit", "verify"], SECRET)
+    assert status == 0 and "audit chain intact" in output
+    assert SECRET not in output  # typed without echo
+    status, output = _in_a_terminal(["--db", url(plain), "audit", "verify"], OTHER)
+    assert status == 1 and "key is wrong" in output and OTHER not in output

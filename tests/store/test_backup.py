@@ -141,6 +141,17 @@ def test_backup_restore_refuses_to_overwrite_without_force(plain: Path, tmp_path
     assert file_sha256(plain) == digest
 
 
+def test_backup_refuses_the_store_itself_and_makes_missing_folders(plain: Path) -> None:
+    digest = file_sha256(plain)
+    with pytest.raises(BackupError, match="the store itself"):
+        backup(url(plain), plain, None, force=True)
+    with pytest.raises(BackupError, match="the store itself"):
+        restore(url(plain), plain, None, force=True)
+    assert file_sha256(plain) == digest
+    nested = plain.parent / "backups" / "2026" / "copy.sqlite"
+    assert backup(url(plain), nested, None).path == nested and nested.is_file()
+
+
 def test_backup_cli_prints_a_verified_digest(plain: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite"
     result = casebook("--db", url(plain), "backup", str(copy))

@@ -58,6 +58,8 @@ def backup(url: str, destination: Path, key: Key | None, *, force: bool = False)
     require_kind(source, key)
     if file_kind(source) == "missing":
         raise BackupError(f"there is no store at {source}")
+    _refuse_same_file(source, destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(destination)
     try:
         counts = _copy_snapshot(source, partial, key)
@@ -81,6 +83,7 @@ def restore(
             "restore works on SQLite stores; restore a PostgreSQL dump with pg_restore "
             "(docs/security.md)"
         )
+    _refuse_same_file(target, backup_file)
     report = verify_backup(backup_file, key, sha256=sha256)
     _refuse_existing(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -230,6 +233,11 @@ def _postgres_program(name: str) -> Path | None:
 def _refuse_existing(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise BackupError(f"{path} exists; add --force to replace it")
+
+
+def _refuse_same_file(store: Path, other: Path) -> None:
+    if store.resolve() == other.resolve():
+        raise BackupError(f"{other} is the store itself; name another file")
 
 
 def _partial(path: Path) -> Path:

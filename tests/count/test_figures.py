@@ -11,6 +11,7 @@ import pytest
 from casebook.count.figures import compute_figure, month_series
 from casebook.count.rules import CountingRule, Rulebook, load_rulebook, read_rulebook
 from casebook.errors import UsageError
+from casebook.ingest.service import ingest
 from casebook.resolve.cases import chain_cases
 from casebook.resolve.events import merge_duplicate_events
 from casebook.resolve.service import resolve_record
@@ -482,3 +483,31 @@ def _agents_variant() -> tuple[Rulebook, CountingRule]:
         "    since: 2020-06-30\n",
         "nsl-arrests",
     )
+
+
+def test_figures_facts_survive_writes_that_change_nothing_counted(
+    store: Store, tmp_path: Path
+) -> None:
+    add_reports(store, nsl_arrest("Chan Siu-ming was arrested under the NSL.", CHAN, "2021-03-01"))
+    resolved(store)
+    first = figure(store, "nsl-arrests", "2021-12-31")
+    built = _fact_ids(store)
+    report = tmp_path / "weather.txt"
+    report.write_text("A report about the weather, with no arrests in it.", encoding="utf-8")
+    list(ingest(store, config(store), [str(report)]))  # a new source: nothing counted changes
+    second = figure(store, "nsl-arrests", "2021-12-31")
+    assert _fact_ids(store) == built  # not rebuilt
+    assert second.record.seq > first.record.seq
+    assert (second.lower, second.upper, second.events) == (first.lower, first.upper, first.events)
+    add_reports(store, nsl_arrest("Wong Ka-yan was arrested under the NSL.", WONG, "2021-04-01"))
+    resolved(store)
+    assert figure(store, "nsl-arrests", "2021-12-31").lower == 2
+
+
+def _fact_ids(store: Store) -> list[int]:
+    from sqlalchemy import select
+
+    from casebook.store.schema import CountFact
+
+    with store.reader() as session:
+        return list(session.scalars(select(CountFact.id).order_by(CountFact.id)))

@@ -191,6 +191,11 @@ def refresh_facts(
         with store.session(actor) as session:
             current = stored.record_state(session)  # under the write lock now
             for rule in stale:
+                before = built[rule.facts_key]
+                if before is not None and not stored.changed_since(session, before):
+                    stored.mark_built(session, rule.facts_key, current)  # e.g. only an ingest
+                    built[rule.facts_key] = current
+                    continue
                 built_facts = build_facts(session, rulebook, rule)
                 steps = facts.steps(built_facts)
                 stored.replace_facts(session, rule.facts_key, built_facts, steps, current)

@@ -110,8 +110,12 @@ def _entry_date(entry: Mapping[str, Any]) -> date | None:
             return found
     for key in ("published_parsed", "updated_parsed"):
         parsed = entry.get(key)
-        if parsed:
+        if not parsed:
+            continue
+        try:
             return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+        except ValueError:  # feedparser reads 0000-00-00 as year -1, which ended the feed
+            continue
     return None
 
 

@@ -40,19 +40,14 @@ SECONDS_PER_INPUT = 10.0  # the slowest corpus file takes < 1 s on a loaded 2-co
 CRASH = "please report this file"  # readers._guarded's words for an exception nobody foresaw
 
 # Derandomized, no example database: every run tries the same examples, so the suite is
-# a deterministic regression net that fits in well under a minute (about 15 s of the
-# file's run on a loaded 2-core machine). For a fuzzing campaign, CASEBOOK_FUZZ_EXAMPLES=N
-# draws N fresh random examples per reader kind; save what it finds in tests/data/fuzz/.
+# a deterministic regression net, not a lottery that fails someone else's change. The
+# counts keep the whole file under a minute on a loaded 2-core machine (45 s measured with
+# load 7, PostgreSQL's start-up included; the property tests take about 12 s of it). For
+# a fuzzing campaign, CASEBOOK_FUZZ_EXAMPLES=N draws N fresh random examples per kind;
+# save what it finds in tests/data/fuzz/ as regression-*.
 _CAMPAIGN = int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "0"))
-_EXAMPLES = {
-    "text": 60,
-    "markdown": 60,
-    "html": 25,
-    "json": 60,
-    "jsonl": 60,
-    "feed": 40,
-    "store": 40,
-}
+_EXAMPLES = {"text": 200, "markdown": 200, "json": 200, "jsonl": 200, "feed": 120, "html": 80}
+_EXAMPLES["store"] = 60  # each example is a file ingested and committed
 # The kinds whose metadata reaches the store's columns, with a file name for each.
 _SUFFIXES = {"markdown": ".md", "json": ".json", "jsonl": ".jsonl", "html": ".html", "feed": ".rss"}
 
@@ -95,24 +90,29 @@ HOSTILE_SNIPPETS = [
 
 @st.composite
 def _mutants(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
-    """A seed with a few byte flips, truncations, hostile insertions or repeated slices."""
+    """A seed with a few byte flips, hostile insertions, repeated slices or a truncation."""
     data = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(data)))
-        operation = draw(st.sampled_from(("flip", "truncate", "insert", "repeat")))
+        operation = draw(st.sampled_from(("flip", "insert", "repeat", "truncate")))
         if operation == "flip" and data:
             data[min(at, len(data) - 1)] ^= draw(st.integers(1, 255))
-        elif operation == "truncate":
-            del data[at:]
         elif operation == "insert":
             data[at:at] = draw(st.sampled_from(HOSTILE_SNIPPETS) | st.binary(max_size=12))
-        else:
+        elif operation == "repeat":
             data[at:at] = data[at : at + draw(st.integers(1, 64))] * draw(st.integers(2, 40))
+        else:  # keep at least half: hypothesis favours small numbers, and an empty file is dull
+            del data[len(data) // 2 + at // 2 :]
     return bytes(data)
 
 
 def _within(seconds: float, work: Callable[[], T], what: str) -> T:
-    """Run `work` in a thread; fail the test if it is still running after `seconds`."""
+    """Run `work` in a thread; fail the test if it is still running after `seconds`.
+
+    Python cannot stop a thread, so a hung reader spins on until the run ends; the
+    failure names the input, which is what matters (a subprocess per file costs more
+    than the whole suite, as each would import lxml, trafilatura and feedparser).
+    """
     outcome: list[T] = []
     failure: list[BaseException] = []
 
@@ -206,6 +206,7 @@ def test_fuzz_corpus_file_gives_documents_or_errors_naming_it(
         ("regression-json-integer-over-4300-digits.json", 3),
         ("regression-jsonl-integer-over-4300-digits.jsonl", 3),
         ("regression-feed-year-zero.atom", 2),
+        ("regression-feed-zone-overflow.rss", 2),
         ("jsonl-one-bad-line.jsonl", 2),
         ("feed-xxe-local-file.rss", 2),
         ("feed-billion-laughs.rss", 2),

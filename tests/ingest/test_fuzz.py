@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
@@ -298,6 +298,7 @@ def test_fuzz_mutated_input_gives_documents_or_errors_naming_it(
     @given(data=_mutants(_seeds(kind)), limit=limits, sniffed=st.booleans())
     def read_mutant(data: bytes, limit: ReadLimits, sniffed: bool) -> None:
         data = _aimed(data, secret_path)
+        note(f"the input: {data!r}")  # hypothesis's explain phase may print data= empty
         origin = f"https://x.example/fuzz.{kind}"
         chosen = None if sniffed else kind
         items = _read_all(lambda: read_bytes(data, origin, limit, kind=chosen), origin)
@@ -322,6 +323,7 @@ def test_fuzz_mutated_reports_ingest_without_breaking_the_store(
         suffix, data = mutant
         path = tmp_path / f"mutant{suffix}"
         path.write_bytes(_aimed(data, secret_path))
+        note(f"the input: {path.read_bytes()!r}")
         run = _within(SECONDS_PER_INPUT, lambda: list(ingest(store, config, [str(path)])), suffix)
         assert not [outcome for outcome in run if CRASH in (outcome.detail or "")]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,11 +18,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from casebook.config import Config, load_config
 from casebook.errors import CasebookError
 from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
+from casebook.security import accounts, tokens
+from casebook.security.identity import identify
+from casebook.security.permissions import ACTIONS, Actor, readable_levels, require
 from casebook.store import audit, exchange
 from casebook.store.engine import Store, open_store
 from casebook.store.sources import search as search_sources
@@ -87,10 +93,78 @@ def _run(ctx: typer.Context, action: Callable[[Store, Config], None]) -> None:
             store.close()
 
 
+def _acting(store: Store, config: Config) -> Actor:
+    """Who runs this command, authenticated as the `cli_auth` setting says."""
+    return identify(store, config, token=os.environ.get("CASEBOOK_TOKEN"), password=_login_password)
+
+
+def _login_password() -> str | None:
+    given = os.environ.get("CASEBOOK_PASSWORD")
+    if given or not sys.stdin.isatty():
+        return given
+    return str(typer.prompt("casebook password", hide_input=True, err=True))
+
+
+def _run_as(
+    ctx: typer.Context,
+    action: str,
+    work: Callable[[Store, Config, Actor], None],
+    sensitivity: str = "internal",
+) -> None:
+    """Run `work` as the authenticated user, once `action` is allowed them; the audit log
+    names that user."""
+
+    def act(store: Store, config: Config) -> None:
+        actor = _acting(store, config)
+        require(actor, action, sensitivity)
+        work(store, dataclasses.replace(config, user=actor.name), actor)
+
+    _run(ctx, act)
+
+
+def _new_password(from_stdin: bool, env: str | None = None) -> str:
+    """A new password: the first line of standard input, an environment variable, or
+    typed twice at a prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if env and os.environ.get(env):
+        return os.environ[env]
+    if sys.stdin.isatty():
+        return str(
+            typer.prompt("new password", hide_input=True, confirmation_prompt=True, err=True)
+        )
+    where = f", {env}" if env else ""
+    fail(f"no password given: use --password-stdin{where} or run this in a terminal", 2)
+
+
+_PASSWORD_STDIN = typer.Option(
+    "--password-stdin", help="Read the password from the first line of standard input."
+)
+
+
 @app.command()
-def init(ctx: typer.Context) -> None:
-    """Create the store, or upgrade it to the newest schema."""
-    _run(ctx, lambda store, config: out.print(f"store ready: {store.engine.url!r}"))
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None,
+        typer.Option(help="The first admin's name, when the store has no users (default: --user)."),
+    ] = None,
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Create the store, or upgrade it to the newest schema; the first time, create its
+    first admin (password from --password-stdin, CASEBOOK_ADMIN_PASSWORD or a prompt)."""
+
+    def setup(store: Store, config: Config) -> None:
+        out.print(f"store ready: {store.engine.url!r}")
+        if accounts.has_users(store):
+            return
+        name = admin or config.actor
+        accounts.add_first_admin(
+            store, name, _new_password(password_stdin, "CASEBOOK_ADMIN_PASSWORD")
+        )
+        out.print(f"first admin {name} created", highlight=False, markup=False)
+
+    _run(ctx, setup)
 
 
 @app.command("ingest")
@@ -109,7 +183,10 @@ def ingest_command(
     with _errors_as_one_line():
         store = _store(ctx)
         try:
-            summary = _ingest_with_progress(store, ctx.obj, plan(targets), metadata)
+            actor = _acting(store, ctx.obj)
+            require(actor, "ingest")
+            config = dataclasses.replace(ctx.obj, user=actor.name)
+            summary = _ingest_with_progress(store, config, plan(targets), metadata)
         finally:
             store.close()
     _print_ingest_summary(summary)
@@ -170,11 +247,11 @@ def _print_ingest_summary(summary: Summary) -> None:
 def status(ctx: typer.Context) -> None:
     """Summarise what the record holds."""
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             _print_record_summary(summarise(session))
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 def _print_record_summary(summary: RecordSummary) -> None:
@@ -213,9 +290,9 @@ def search(
 ) -> None:
     """Full-text search over the sources."""
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            hits = search_sources(session, query, limit=limit)
+            hits = search_sources(session, query, limit=limit, levels=readable_levels(actor))
         for hit in hits:
             out.print(
                 f"{hit.id}  {hit.published_at or '----------'}  {hit.title or ''}",
@@ -226,7 +303,7 @@ def search(
         if not hits:
             out.print("no matching sources")
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @app.command("export")
@@ -238,7 +315,7 @@ def export_command(
 ) -> None:
     """Write the whole record as JSON Lines (docs/export-format.md)."""
 
-    def write(store: Store, config: Config) -> None:
+    def write(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             if file is None:
                 count = exchange.export_to(session, sys.stdout)
@@ -246,7 +323,8 @@ def export_command(
                 count = _export_file(session, file)
         err.print(f"exported {count} entities", highlight=False)
 
-    _run(ctx, write)
+    # The whole record, restricted rows included: a redacted export is `publish`'s job.
+    _run_as(ctx, "export", write, "restricted")
 
 
 def _export_file(session: object, file: Path) -> int:
@@ -268,19 +346,19 @@ def import_command(
 ) -> None:
     """Read an export back into the record (all of it or, on any problem, none)."""
 
-    def read(store: Store, config: Config) -> None:
+    def read(store: Store, config: Config, actor: Actor) -> None:
         with store.session(config.actor) as session:
             count = exchange.import_from(session, file)
-        out.print(f"imported {count} entities from {file}", highlight=False)
+        out.print(f"imported {count} entities from {file}", highlight=False, markup=False)
 
-    _run(ctx, read)
+    _run_as(ctx, "import", read, "restricted")
 
 
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry was edited or deleted."""
 
-    def check(store: Store, config: Config) -> None:
+    def check(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             report = audit.verify(session)
         if not report.intact:
@@ -290,7 +368,7 @@ def audit_verify(ctx: typer.Context) -> None:
             )
         out.print(f"audit chain intact: {report.entries} entries")
 
-    _run(ctx, check)
+    _run_as(ctx, "audit", check)
 
 
 @app.command("extract")
@@ -327,7 +405,10 @@ def extract_command(
             return
         store = _store(ctx)
         try:
-            _extract_record(store, ctx.obj, extractor, everything, source or [], workers, scheduler)
+            actor = _acting(store, ctx.obj)
+            require(actor, "extract")
+            config = dataclasses.replace(ctx.obj, user=actor.name)
+            _extract_record(store, config, extractor, everything, source or [], workers, scheduler)
         finally:
             store.close()
 
@@ -400,7 +481,7 @@ def _extract_record(
 @app.command("resolve")
 def resolve_command(ctx: typer.Context) -> None:
     """Link mentions to persons and organisations, merge duplicate events, chain cases."""
-    _run(ctx, _resolve_all)
+    _run_as(ctx, "resolve", lambda store, config, actor: _resolve_all(store, config))
 
 
 def _resolve_all(store: Store, config: Config) -> None:
@@ -485,16 +566,35 @@ def demo(ctx: typer.Context) -> None:
         store = _store(ctx)
         try:
             out.print(f"store: {store.engine.url!r}", highlight=False)
+            config = dataclasses.replace(ctx.obj, user=_demo_actor(store, ctx.obj).name)
             reports = [str(path) for path in sorted(Path(folder).glob("[0-9]*.md"))]
-            summary = _ingest_with_progress(store, ctx.obj, reports, Metadata())
+            summary = _ingest_with_progress(store, config, reports, Metadata())
             _print_ingest_summary(summary)
-            extractor = RuleExtractor.default(ctx.obj.jurisdiction)
-            _extract_record(store, ctx.obj, extractor, False, [], 0, None)
-            _resolve_all(store, ctx.obj)
+            extractor = RuleExtractor.default(config.jurisdiction)
+            _extract_record(store, config, extractor, False, [], 0, None)
+            _resolve_all(store, config)
             with store.reader() as session:
                 _print_record_summary(summarise(session))
         finally:
             store.close()
+
+
+def _demo_actor(store: Store, config: Config) -> Actor:
+    """On a store without users, its first admin (--user or the login) with a random
+    password shown once; otherwise the authenticated user, who must be allowed the demo."""
+    if not accounts.has_users(store):
+        password = secrets.token_urlsafe(12)
+        accounts.add_first_admin(store, config.actor, password)
+        out.print(
+            f"first admin {config.actor} created; password (shown once, change it with "
+            f"`casebook user passwd {config.actor}`): {password}",
+            highlight=False,
+            markup=False,
+        )
+    actor = _acting(store, config)
+    for action in ("ingest", "extract", "resolve"):
+        require(actor, action)
+    return actor
 
 
 # --- casebook review ---------------------------------------------------------------------
@@ -511,12 +611,13 @@ _VERSION = typer.Option(
 _EDITABLE = "type, date, date_precision, law, offence, count, place or sentence_months"
 
 
-def _decide(ctx: typer.Context, act: Callable[[Store, str], object]) -> None:
+def _decide(ctx: typer.Context, act: Callable[[Store, Actor], object]) -> None:
     from casebook.review.actions import Decision
     from casebook.review.console import show_decision
 
     def decide(store: Store, config: Config) -> None:
-        decision = act(store, config.actor)
+        # Each action checks the role and the records' sensitivity itself.
+        decision = act(store, _acting(store, config))
         assert isinstance(decision, Decision)
         show_decision(out, decision)
 
@@ -533,12 +634,12 @@ def review_list(
     from casebook.review.console import queue_table
     from casebook.review.queue import queue
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            items = queue(session, limit, offset)
+            items = queue(session, limit, offset, levels=readable_levels(actor))
         out.print(queue_table(items) if items else "nothing to review")
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @review_app.command("show")
@@ -547,11 +648,13 @@ def review_show(ctx: typer.Context, item_id: Annotated[str, typer.Argument(metav
     from casebook.review.console import show_item
     from casebook.review.queue import item
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            show_item(out, item(session, item_id))
+            found = item(session, item_id)
+        require(actor, "read", found.sensitivity)
+        show_item(out, found)
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @review_app.command("confirm")
@@ -586,7 +689,7 @@ def review_edit(
     from casebook.laws.catalogue import load_catalogue
     from casebook.review.actions import edit_event
 
-    def act(store: Store, actor: str) -> object:
+    def act(store: Store, actor: Actor) -> object:
         catalogue = load_catalogue(ctx.obj.jurisdiction)
         return edit_event(store, actor, event_id, version, field, value, catalogue=catalogue)
 
@@ -661,17 +764,195 @@ def review_undo(ctx: typer.Context, decision: str) -> None:
     _decide(ctx, lambda store, actor: undo(store, actor, decision))
 
 
+@review_app.command("override-minor")
+def review_override_minor(
+    ctx: typer.Context,
+    person: str,
+    reason: Annotated[str, typer.Option(help="Why this minor may be named (kept, audited).")],
+) -> None:
+    """Let publications name a person recorded as a minor (reviewers with clearance)."""
+    from casebook.review.actions import override_minor
+
+    _decide(ctx, lambda store, actor: override_minor(store, actor, person, reason))
+
+
 @review_app.command("next")
 def review_next(ctx: typer.Context) -> None:
     """Work through the queue interactively: c/e/r/s/q (answers may be piped in)."""
     from casebook.review.console import line_ask, review_loop, terminal_ask
 
-    def loop(store: Store, config: Config) -> None:
+    def loop(store: Store, config: Config, actor: Actor) -> None:
         ask = terminal_ask(out) if sys.stdin.isatty() else line_ask(out, sys.stdin)
-        summary = review_loop(store, config.actor, out, ask)
+        summary = review_loop(store, actor, out, ask)
         out.print(f"{len(summary.decisions)} decisions, {len(summary.skipped)} skipped")
 
-    _run(ctx, loop)
+    _run_as(ctx, "review", loop)
+
+
+# --- casebook user -----------------------------------------------------------------------
+
+user_app = typer.Typer(help="Users, roles and clearances (admins).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Option(help="viewer, reviewer, editor or admin.")],
+    clearance: Annotated[
+        str, typer.Option(help="internal, or restricted to see restricted records.")
+    ] = "internal",
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Add a user (password from --password-stdin or a prompt)."""
+
+    def add(store: Store, config: Config, actor: Actor) -> None:
+        password = _new_password(password_stdin)
+        user = accounts.add_user(store, actor, name, role, password, clearance)
+        out.print(f"added {user.role} {user.name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", add)
+
+
+@user_app.command("disable")
+def user_disable(ctx: typer.Context, name: str) -> None:
+    """Disable a user: they can no longer act, their tokens stop working; history stays."""
+
+    def disable(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_enabled(store, actor, name, False)
+        out.print(f"disabled {name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", disable)
+
+
+@user_app.command("enable")
+def user_enable(ctx: typer.Context, name: str) -> None:
+    """Enable a disabled user again."""
+
+    def enable(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_enabled(store, actor, name, True)
+        out.print(f"enabled {name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", enable)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Whose (default: your own).")] = None,
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Change your password, or (admins) anyone's."""
+
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_password(store, actor, name or actor.name, _new_password(password_stdin))
+        out.print(f"password of {name or actor.name} changed", highlight=False, markup=False)
+
+    _run_as(ctx, "read", change)
+
+
+@user_app.command("set")
+def user_set(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str | None, typer.Option(help="viewer, reviewer, editor or admin.")] = None,
+    clearance: Annotated[str | None, typer.Option(help="internal or restricted.")] = None,
+) -> None:
+    """Change a user's role or clearance."""
+
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        user = accounts.set_role(store, actor, name, role, clearance)
+        out.print(
+            f"{user.name}: {user.role}, clearance {user.clearance}", highlight=False, markup=False
+        )
+
+    _run_as(ctx, "manage_users", change)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Every user with role, clearance and state."""
+
+    def show(store: Store, config: Config, actor: Actor) -> None:
+        table = Table("name", "role", "clearance", "enabled", "since")
+        for user in accounts.list_users(store, actor):
+            table.add_row(
+                Text(user.name), user.role, user.clearance, "yes" if user.enabled else "no",
+                f"{user.created_at:%Y-%m-%d}",
+            )  # fmt: skip
+        out.print(table)
+
+    _run_as(ctx, "manage_users", show)
+
+
+# --- casebook token ----------------------------------------------------------------------
+
+token_app = typer.Typer(
+    help="API tokens: scoped, expiring, revocable (CASEBOOK_TOKEN).", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    label: Annotated[str, typer.Argument(help="What the token is for.")],
+    scope: Annotated[
+        list[str], typer.Option(help="An action it may take (repeatable): " + ", ".join(ACTIONS))
+    ],
+    expires: Annotated[str, typer.Option(help="30d, 12h, 90m or YYYY-MM-DD.")] = "90d",
+    owner: Annotated[
+        str | None, typer.Option("--for", help="Another user's token (admins).")
+    ] = None,
+) -> None:
+    """Make a token; its secret is printed once and never stored."""
+
+    def create(store: Store, config: Config, actor: Actor) -> None:
+        expires_at = tokens.parse_lifetime(expires, accounts.now_utc())
+        view, secret = tokens.create_token(store, actor, label, scope, expires_at, owner=owner)
+        err.print(
+            f"token {view.id} for {view.user_name} ({' '.join(view.scopes)}), expires "
+            f"{view.expires_at:%Y-%m-%d %H:%M} UTC; the secret is shown only now:",
+            highlight=False,
+            markup=False,
+        )
+        print(secret)
+
+    _run_as(ctx, "read", create)
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: str) -> None:
+    """Revoke a token at once."""
+
+    def revoke(store: Store, config: Config, actor: Actor) -> None:
+        tokens.revoke_token(store, actor, token_id)
+        out.print(f"revoked token {token_id}", highlight=False, markup=False)
+
+    _run_as(ctx, "read", revoke)
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    everyone: Annotated[bool, typer.Option("--all", help="Every user's tokens (admins).")] = False,
+) -> None:
+    """Your tokens (never their secrets)."""
+
+    def show(store: Store, config: Config, actor: Actor) -> None:
+        table = Table("id", "user", "label", "scopes", "expires", "state", "last used")
+        now = accounts.now_utc()
+        for view in tokens.list_tokens(store, actor, everyone=everyone):
+            state = "revoked" if view.revoked_at else "expired" if view.expires_at <= now else "ok"
+            used = f"{view.last_used_at:%Y-%m-%d %H:%M}" if view.last_used_at else "-"
+            table.add_row(
+                view.id, Text(view.user_name), Text(view.label), " ".join(view.scopes),
+                f"{view.expires_at:%Y-%m-%d}", state, used,
+            )  # fmt: skip
+        out.print(table)
+
+    _run_as(ctx, "read", show)
 
 
 def run() -> None:

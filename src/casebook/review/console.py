@@ -20,6 +20,7 @@ from casebook.errors import CasebookError
 from casebook.review import actions
 from casebook.review.actions import Decision
 from casebook.review.queue import ReviewItem, queue
+from casebook.security.permissions import Actor
 from casebook.store.engine import Store
 
 # An answer to a prompt, or None when the input has ended.
@@ -107,7 +108,7 @@ class LoopSummary:
     skipped: set[str] = field(default_factory=set)
 
 
-def review_loop(store: Store, actor: str, console: Console, ask: Ask) -> LoopSummary:
+def review_loop(store: Store, actor: Actor, console: Console, ask: Ask) -> LoopSummary:
     """Work through the queue: c(onfirm/accept), e(dit), r(eject), s(kip), q(uit)."""
     summary = LoopSummary()
     while True:
@@ -142,7 +143,9 @@ _PROMPTS = {
 }
 
 
-def _answer(store: Store, actor: str, entry: ReviewItem, answer: str, ask: Ask) -> Decision | None:
+def _answer(
+    store: Store, actor: Actor, entry: ReviewItem, answer: str, ask: Ask
+) -> Decision | None:
     if entry.kind == "link":
         if answer == "c":
             return actions.accept_link(store, actor, entry.id)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.errors import StoreError
-from casebook.store import audit
+from casebook.store import audit, minors
 
 
 @dataclass
@@ -78,6 +78,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
         raise StoreError(f"cannot open the store at {_safe(url)}: {error.orig}") from error
     sessions = sessionmaker(engine, expire_on_commit=False)
     audit.install(sessions)
+    minors.install(sessions)
     return Store(engine, sessions)
 
 

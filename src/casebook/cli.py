@@ -818,23 +818,21 @@ def user_add(
 @user_app.command("disable")
 def user_disable(ctx: typer.Context, name: str) -> None:
     """Disable a user: they can no longer act, their tokens stop working; history stays."""
-
-    def disable(store: Store, config: Config, actor: Actor) -> None:
-        accounts.set_enabled(store, actor, name, False)
-        out.print(f"disabled {name}", highlight=False, markup=False)
-
-    _run_as(ctx, "manage_users", disable)
+    _set_enabled(ctx, name, False)
 
 
 @user_app.command("enable")
 def user_enable(ctx: typer.Context, name: str) -> None:
     """Enable a disabled user again."""
+    _set_enabled(ctx, name, True)
 
-    def enable(store: Store, config: Config, actor: Actor) -> None:
-        accounts.set_enabled(store, actor, name, True)
-        out.print(f"enabled {name}", highlight=False, markup=False)
 
-    _run_as(ctx, "manage_users", enable)
+def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_enabled(store, actor, name, enabled)
+        out.print(f"{'enabled' if enabled else 'disabled'} {name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", change)
 
 
 @user_app.command("passwd")

@@ -16,6 +16,16 @@ branch_labels = None
 depends_on = None
 
 
+def _fk(column: str, table: str, target: str, key: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column],
+        [f"{target}.{key}"],
+        name=op.f(f"fk_{table}_{column}_{target}"),
+        initially="DEFERRED",
+        deferrable=True,
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "users",
@@ -44,13 +54,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_name"],
-            ["users.name"],
-            name=op.f("fk_api_tokens_user_name_users"),
-            initially="DEFERRED",
-            deferrable=True,
-        ),
+        _fk("user_name", "api_tokens", "users", "name"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("secret_sha256", name=op.f("uq_api_tokens_secret_sha256")),
     )
@@ -70,13 +74,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_by", sa.String(length=128), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["persons.id"],
-            name=op.f("fk_minor_overrides_person_id_persons"),
-            initially="DEFERRED",
-            deferrable=True,
-        ),
+        _fk("person_id", "minor_overrides", "persons", "id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_minor_overrides")),
     )
     with op.batch_alter_table("minor_overrides", schema=None) as batch_op:

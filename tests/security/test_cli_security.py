@@ -231,3 +231,9 @@ def test_cli_export_to_a_bad_place_is_one_clear_line(
     (tmp_path / "folder").mkdir()
     result = casebook("export", str(tmp_path / where), db=sqlite_url)
     assert "cannot write" in one_line_error(result)
+
+
+def test_cli_markup_in_an_error_is_printed_verbatim(sqlite_url: str) -> None:
+    add_admin(sqlite_url)
+    message = one_line_error(casebook("review", "show", "[/x][bold]id", db=sqlite_url))
+    assert "no event or identity link [/x][bold]id" in message

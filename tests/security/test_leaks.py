@@ -79,6 +79,7 @@ def test_leaks_no_marker_password_or_token_in_refusals_and_errors(
         casebook("review", "list", db=sqlite_url, user="rita"),
         casebook("review", "show", event_id, db=sqlite_url, user="vic"),
         casebook("review", "show", event_id, db=sqlite_url, user="rita"),
+        casebook("review", "next", db=sqlite_url, user="rita", stdin="c\nq\n"),
         casebook("review", "confirm", event_id, db=sqlite_url, user="vic"),
         casebook("review", "confirm", event_id, db=sqlite_url, user="rita"),
         casebook("review", "edit", event_id, "place", "Mong Kok", db=sqlite_url, user="rita"),

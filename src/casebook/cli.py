@@ -22,7 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from casebook.config import Config, load_config
-from casebook.errors import CasebookError
+from casebook.count.figures import Figure, compute_figure, month_series
+from casebook.count.rules import Rulebook, load_rulebook
+from casebook.errors import CasebookError, UsageError
 from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
 from casebook.security import accounts, tokens
@@ -139,6 +141,7 @@ def _new_password(from_stdin: bool, env: str | None = None) -> str:
     fail(f"no password given: use --password-stdin{where} or run this in a terminal", 2)
 
 
+_ADMIN_PASSWORD = "CASEBOOK_ADMIN_PASSWORD"
 _PASSWORD_STDIN = typer.Option(
     "--password-stdin", help="Read the password from the first line of standard input."
 )
@@ -160,10 +163,17 @@ def init(
         out.print(f"store ready: {store.engine.url!r}")
         if accounts.has_users(store):
             return
+        if not (admin or password_stdin or _ADMIN_PASSWORD in os.environ or sys.stdin.isatty()):
+            err.print(
+                "the store has no users yet: create its first admin with `casebook init "
+                "--admin NAME` (password from --password-stdin, CASEBOOK_ADMIN_PASSWORD or a "
+                "prompt)",
+                highlight=False,
+                markup=False,
+            )
+            return
         name = admin or config.actor
-        accounts.add_first_admin(
-            store, name, _new_password(password_stdin, "CASEBOOK_ADMIN_PASSWORD")
-        )
+        accounts.add_first_admin(store, name, _new_password(password_stdin, _ADMIN_PASSWORD))
         out.print(f"first admin {name} created", highlight=False, markup=False)
 
     _run(ctx, setup)
@@ -555,6 +565,156 @@ def eval_resolve(
     else:
         out.print(render(pairs))
         out.print(render(clusters))
+
+
+@app.command("count")
+def count_command(
+    ctx: typer.Context,
+    rule_id: Annotated[
+        str, typer.Argument(metavar="RULE", help="A counting rule id (see `casebook rules`).")
+    ],
+    as_of: Annotated[str, typer.Option("--as-of", help="Count as of this date, YYYY-MM-DD.")],
+    by: Annotated[
+        str | None, typer.Option(help="Break down by month, law, offence, age or outcome.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Figure as JSON.")] = False,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw the figure to this .svg or .png file.")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="A rules file of your own (YAML).")] = None,
+) -> None:
+    """Answer a counting question as a Figure: a range, what was counted, and the sources."""
+
+    def answer(store: Store, config: Config, actor: Actor) -> None:
+        rulebook = load_rulebook(config.jurisdiction, rules)
+        rule = rulebook.get(rule_id)
+        day = _required_date(as_of, "--as-of")
+        kind = _chart_format(chart) if chart else None
+        figure = compute_figure(store, rule, day, rulebook=rulebook, by=by, actor=config.actor)
+        if chart and kind:
+            chart.write_bytes(_draw(store, figure, rulebook, kind))
+        if as_json:
+            sys.stdout.write(figure.to_json())
+        else:
+            _print_figure(figure)
+        if chart:
+            err.print(f"chart written to {chart}", highlight=False, markup=False)
+
+    _run_as(ctx, "count", answer)
+
+
+def _required_date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a date in the form YYYY-MM-DD (got {text!r})") from None
+
+
+def _chart_format(path: Path) -> str:
+    from casebook.count.charts import chart_format  # matplotlib loads only to draw
+
+    return chart_format(path)
+
+
+def _draw(store: Store, figure: Figure, rulebook: Rulebook, kind: str) -> bytes:
+    from casebook.count.charts import Point, breakdown_chart, series_chart
+
+    if figure.by is not None:
+        return breakdown_chart(figure, kind)
+    start = figure.rule.since or figure.as_of.replace(month=1, day=1)
+    points = month_series(store, figure.rule, start, figure.as_of, rulebook=rulebook)
+    title = f"{figure.rule.title}, to {figure.as_of.isoformat()}"
+    return series_chart(title, [Point(day, low, high) for day, low, high in points], kind)
+
+
+def _print_figure(figure: Figure) -> None:
+    rule = figure.rule
+    span = (
+        str(figure.lower) if figure.lower == figure.upper else f"{figure.lower} to {figure.upper}"
+    )
+    out.print(f"[bold]{rule.title}[/], as of {figure.as_of}: [bold]{span}[/] {rule.counts}")
+    out.print(
+        f"  named {figure.named_lower}-{figure.named_upper}; unnamed in stated counts "
+        f"{figure.anonymous} (largest single count {figure.floor}); {len(figure.events)} events, "
+        f"{len(figure.sources)} sources",
+        highlight=False,
+    )
+    out.print(
+        f"  rule {rule.key} ({figure.rulebook}); record {figure.record.digest}", highlight=False
+    )
+    if figure.by:
+        table = Table(title=f"by {figure.by}")
+        for column in (figure.by, "lower", "upper"):
+            table.add_column(column)
+        for bucket in figure.buckets:
+            table.add_row(bucket.key, str(bucket.lower), str(bucket.upper))
+        out.print(table)
+    if figure.reported:
+        table = Table(title="published totals for the same question")
+        for column in ("as of", "reported", "record", "", "source"):
+            table.add_column(column)
+        for total in figure.reported:
+            verdict = "agrees" if total.agrees else total.disagreement() or ""
+            table.add_row(
+                str(total.as_of or "?"), str(total.count), f"{total.lower}-{total.upper}",
+                verdict, total.source_title or total.source_id,
+            )  # fmt: skip
+        out.print(table)
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The article to check: a text or Markdown file.")],
+    published: Annotated[str, typer.Option(help="When it was published, YYYY-MM-DD.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per claim (docs/check.md).")
+    ] = False,
+) -> None:
+    """Find the checkable claims in an article and judge each against the record."""
+
+    def check(store: Store, config: Config, actor: Actor) -> None:
+        from casebook.check.service import check_text
+        from casebook.extract.service import read_standalone
+
+        day = _required_date(published, "--published")
+        verdicts = check_text(store, config, read_standalone(file), day)
+        if as_json:
+            for verdict in verdicts:
+                sys.stdout.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+            return
+        table = Table("claim", "verdict", "record", "reason")
+        for verdict in verdicts:
+            row = verdict.as_json()
+            figure = row["figure"]
+            span = f"{figure['lower']}-{figure['upper']} ({figure['as_of']})" if figure else ""
+            table.add_row(row["text"], row["verdict"], span, row["reason"])
+        out.print(table if verdicts else "no checkable claims found")
+
+    _run_as(ctx, "count", check)
+
+
+@app.command("rules")
+def rules_command(
+    ctx: typer.Context,
+    rule_id: Annotated[
+        str | None, typer.Argument(metavar="[RULE]", help="Show this rule in full.")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="A rules file of your own (YAML).")] = None,
+) -> None:
+    """List the counting rules, or show one rule's full text."""
+    with _errors_as_one_line():
+        config: Config = ctx.obj
+        rulebook = load_rulebook(config.jurisdiction, rules)
+        if rule_id is not None:
+            out.print(rulebook.get(rule_id).text(), highlight=False, markup=False)
+            return
+        table = Table(title=f"counting rules {rulebook.name}@{rulebook.version}")
+        for column in ("rule", "version", "counts", "title"):
+            table.add_column(column)
+        for rule in rulebook.rules:
+            table.add_row(rule.id, str(rule.version), f"{rule.counts} ({rule.mode})", rule.title)
+        out.print(table)
 
 
 @app.command()

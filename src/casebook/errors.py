@@ -42,3 +42,7 @@ class AuditError(CasebookError):
 
 class NotFoundError(CasebookError):
     """A record the user named does not exist."""
+
+
+class UsageError(CasebookError):
+    """A command was given an option value it cannot use; says which and what would do."""

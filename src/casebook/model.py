@@ -6,9 +6,10 @@ store maps them to tables and every stage passes them around.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -55,12 +56,29 @@ class ParticipantRole(StrEnum):
     OTHER = "other"
 
 
+# How far either side of its value an APPROX date is taken to reach: a quarter, so
+# "late 2020" (1 Oct) covers July–December and "mid-2022" (15 June) March–September.
+APPROX_SPREAD = timedelta(days=92)
+
+
 @dataclass(frozen=True, slots=True)
 class FuzzyDate:
     """A date as precise as the source allows: 2021-01 means 'some day in January 2021'."""
 
     value: date
     precision: DatePrecision
+
+    def bounds(self) -> tuple[date, date]:
+        """The first and last day this date may mean (APPROX: ± APPROX_SPREAD)."""
+        value = self.value
+        if self.precision is DatePrecision.DAY:
+            return value, value
+        if self.precision is DatePrecision.MONTH:
+            last_day = calendar.monthrange(value.year, value.month)[1]
+            return value.replace(day=1), value.replace(day=last_day)
+        if self.precision is DatePrecision.YEAR:
+            return date(value.year, 1, 1), date(value.year, 12, 31)
+        return value - APPROX_SPREAD, value + APPROX_SPREAD
 
     def iso(self) -> str:
         if self.precision is DatePrecision.DAY:

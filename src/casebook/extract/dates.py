@@ -19,10 +19,6 @@ from dateparser.date import DateData, DateDataParser
 from casebook.extract.quantities import number_words_to_int
 from casebook.model import DatePrecision, FuzzyDate
 
-# How far either side of its value an APPROX date is taken to reach: a quarter, so
-# "late 2020" (1 Oct) covers July–December and "mid-2022" (15 June) March–September.
-APPROX_SPREAD = timedelta(days=92)
-
 # Two publication dates to tell absolute expressions from relative ones: an
 # expression that resolves the same against both does not depend on the base.
 _PROBES = (date(2001, 2, 14), date(2013, 9, 3))
@@ -102,8 +98,8 @@ def _resolve_against(phrase: str, published: date | None) -> FuzzyDate | None:
     found = _resolve(phrase, published)
     if found is None or found.value <= published:
         return found
-    probe = _PROBES[0] if published != _PROBES[0] else _PROBES[1]
-    return found if _resolve(phrase, probe) == found else None
+    # After publication: keep it only if absolute (the same against both probes).
+    return found if all(_resolve(phrase, probe) == found for probe in _PROBES) else None
 
 
 def _normalise(text: str) -> str | None:
@@ -311,15 +307,7 @@ def _midpoint(fuzzy: FuzzyDate) -> date:
 
 def bounds(fuzzy: FuzzyDate) -> tuple[date, date]:
     """The first and last day a fuzzy date may mean (APPROX: ± APPROX_SPREAD)."""
-    value = fuzzy.value
-    if fuzzy.precision is DatePrecision.DAY:
-        return value, value
-    if fuzzy.precision is DatePrecision.MONTH:
-        last_day = calendar.monthrange(value.year, value.month)[1]
-        return value.replace(day=1), value.replace(day=last_day)
-    if fuzzy.precision is DatePrecision.YEAR:
-        return date(value.year, 1, 1), date(value.year, 12, 31)
-    return value - APPROX_SPREAD, value + APPROX_SPREAD
+    return fuzzy.bounds()
 
 
 def within(date: FuzzyDate, start: date, end: date) -> bool:

@@ -99,13 +99,16 @@ TOTAL_CUE = re.compile(
     r"\b(as of|as at|so far|in total|a total of|to date|altogether|cumulative|in all|"
     r"the number of|^\W*(?:of|among) (?:those|these|them|whom|the)\b|during the year|"
     r"according to (?:official|police|government|our|the) (?:figures|records|data|count|tally)|"
-    r"official figures|police figures|by the end of|in connection with the [\w -]*protests|"
+    r"official figures|police figures|the (?:new |latest )?(?:total|figure) |by the end of|"
+    r"in connection with the [\w -]*protests|"
     r"since (?:the start|the beginning|"
     r"(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|"
     r"in the past (?:year|month|\w+ (?:years|months))|"
     r"in the (?:two|three|\w+) (?:months|years) since|"
     r"since (?:the (?:law|ordinance|legislation|protests)|its|it (?:took|came)|"
-    r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national))|had (?:so far )?arrested)\b",
+    r"(?:30 )?june 2020|(?:june )?2019|the (?:security|national)|"
+    r"(?:beijing|china) (?:imposed|promulgated|introduced|enacted|passed))|"
+    r"had (?:so far )?arrested)\b",
     re.IGNORECASE,
 )
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"

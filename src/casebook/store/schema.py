@@ -454,6 +454,60 @@ class LoginThrottle(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CountFact(Base):
+    """Derived from the record for one counting rule, so a Figure is a few range queries.
+
+    Kinds: `lower`/`upper` — a person, organisation, case or event counted for certain /
+    possibly from `start` (until `end`, for current states); `anon` — people in a stated
+    count beyond those named; `floor` — an event's whole count, the least any figure
+    holding it can be. Rebuilt when the record changes (`count_state`).
+    """
+
+    __tablename__ = "count_facts"
+    record = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    item: Mapped[str] = mapped_column(String(64))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    month: Mapped[str | None] = mapped_column(String(7))
+    law: Mapped[str | None] = mapped_column(String(64))
+    offence: Mapped[str | None] = mapped_column(String(64))
+    age: Mapped[str | None] = mapped_column(String(8))
+    events: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_count_facts_rule_kind_start", "rule", "kind", "start"),)
+
+
+class CountStep(Base):
+    """A rule's facts of one kind summed as they hold from `day` on: how many items, their
+    total weight, the largest weight — so a bound on any date is one indexed lookup."""
+
+    __tablename__ = "count_steps"
+    record = False
+
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Integer)
+    largest: Mapped[int] = mapped_column(Integer)
+
+
+class CountState(Base):
+    """Which record state (the audit chain's head) a rule's count facts were built from."""
+
+    __tablename__ = "count_state"
+    record = False
+
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+
+
 RECORD_TABLES: tuple[type[Base], ...] = (
     Source,
     SourceOriginal,
@@ -482,6 +536,9 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CountFact",
+    "CountState",
+    "CountStep",
     "Event",
     "EventEvidence",
     "EventMerge",

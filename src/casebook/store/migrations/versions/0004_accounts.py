@@ -1,7 +1,7 @@
 """accounts: users, API tokens, login throttling, minors' redaction overrides
 
-Revision ID: 0003_accounts
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 13:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_accounts"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Counting: rules (YAML data) applied to the record give Figures with lower and upper bounds."""

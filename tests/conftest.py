@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from casebook.security.accounts import add_first_admin
 from casebook.store.engine import Store, open_store, upgrade
 
 TEMPLATE = "casebook_template"
+ADMIN_PASSWORD = "admin-password-for-tests"
 _counter = itertools.count()
 
 
@@ -136,3 +138,13 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'casebook.sqlite'}"
+
+
+def add_admin(url: str, name: str = "tester") -> str:
+    """Give a store its first admin, as `casebook init` does, so CLI tests can act as `name`."""
+    store = open_store(url)
+    try:
+        add_first_admin(store, name, ADMIN_PASSWORD)
+    finally:
+        store.close()
+    return url

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.conftest import add_admin
+
 ENV = {**os.environ, "CASEBOOK_USER": "tester", "COLUMNS": "120"}
 
 
@@ -43,7 +45,7 @@ def test_cli_ingest_reports_failures_in_one_line_each_and_exits_1(
     folder.mkdir()
     (folder / "good.txt").write_text("Police arrested two men for sedition.", encoding="utf-8")
     (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
-    result = casebook("ingest", str(folder), db=sqlite_url)
+    result = casebook("ingest", str(folder), db=add_admin(sqlite_url))
     assert result.returncode == 1
     assert "ingested 1" in result.stdout and "failed 1" in result.stdout
     assert "bad.png" in result.stderr and "Traceback" not in result.stderr + result.stdout
@@ -67,7 +69,7 @@ def test_cli_export_import_round_trip(sqlite_url: str, tmp_path: Path) -> None:
     casebook("demo", db=sqlite_url, check=True)
     exported = tmp_path / "record.jsonl"
     casebook("export", str(exported), db=sqlite_url, check=True)
-    copy = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    copy = add_admin(f"sqlite:///{tmp_path / 'copy.sqlite'}")
     casebook("import", str(exported), db=copy, check=True)
     again = tmp_path / "again.jsonl"
     casebook("export", str(again), db=copy, check=True)
@@ -111,6 +113,7 @@ def test_cli_ingest_killed_midway_leaves_a_consistent_store_and_reruns(
 ) -> None:
     bulk = tmp_path / "bulk.jsonl"
     _bulk_file(bulk, 4000)
+    add_admin(sqlite_url)
     path = sqlite_url.removeprefix("sqlite:///")
     env = {**ENV, "CASEBOOK_BATCH_SIZE": "100"}
     process = subprocess.Popen(
@@ -153,6 +156,7 @@ def test_cli_two_concurrent_ingests_both_land(db_url: str, tmp_path: Path) -> No
         bulk.write_text(text, encoding="utf-8")
         files.append(bulk)
     env = {**ENV, "CASEBOOK_BATCH_SIZE": "50"}
+    add_admin(db_url)
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "casebook", "--db", db_url, "ingest", str(shared), str(f)],
@@ -170,4 +174,5 @@ def test_cli_two_concurrent_ingests_both_land(db_url: str, tmp_path: Path) -> No
     assert sum(ingested) == 1200 and sum(duplicates) == 200
     status = casebook("status", db=db_url, check=True).stdout
     assert "1200" in status
-    assert "intact: 2400" in casebook("audit", "verify", db=db_url, check=True).stdout
+    # 2 × 1200 sources and originals, and the admin who ran them.
+    assert "intact: 2401" in casebook("audit", "verify", db=db_url, check=True).stdout

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,8 +17,10 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from casebook.config import Config, load_config
 from casebook.count.figures import Figure, compute_figure, month_series
@@ -24,7 +28,10 @@ from casebook.count.rules import Rulebook, load_rulebook
 from casebook.errors import CasebookError, UsageError
 from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
+from casebook.security import accounts, tokens
+from casebook.security.identity import identify
 from casebook.security.keys import Key, key_for
+from casebook.security.permissions import ACTIONS, Actor, readable_levels, require
 from casebook.store import audit, exchange
 from casebook.store.engine import Store, open_store, sqlite_path
 from casebook.store.sources import search as search_sources
@@ -45,7 +52,8 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    # The message may quote user input or file names: never read it as Rich markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -101,10 +109,86 @@ def _run(ctx: typer.Context, action: Callable[[Store, Config], None]) -> None:
             store.close()
 
 
+def _acting(store: Store, config: Config) -> Actor:
+    """Who runs this command, authenticated as the `cli_auth` setting says."""
+    return identify(store, config, token=os.environ.get("CASEBOOK_TOKEN"), password=_login_password)
+
+
+def _login_password() -> str | None:
+    given = os.environ.get("CASEBOOK_PASSWORD")
+    if given or not sys.stdin.isatty():
+        return given
+    return str(typer.prompt("casebook password", hide_input=True, err=True))
+
+
+def _run_as(
+    ctx: typer.Context,
+    action: str,
+    work: Callable[[Store, Config, Actor], None],
+    sensitivity: str = "internal",
+) -> None:
+    """Run `work` as the authenticated user, once `action` is allowed them; the audit log
+    names that user."""
+
+    def act(store: Store, config: Config) -> None:
+        actor = _acting(store, config)
+        require(actor, action, sensitivity)
+        work(store, dataclasses.replace(config, user=actor.name), actor)
+
+    _run(ctx, act)
+
+
+def _new_password(from_stdin: bool, env: str | None = None) -> str:
+    """A new password: the first line of standard input, an environment variable, or
+    typed twice at a prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if env and os.environ.get(env):
+        return os.environ[env]
+    if sys.stdin.isatty():
+        return str(
+            typer.prompt("new password", hide_input=True, confirmation_prompt=True, err=True)
+        )
+    where = f", {env}" if env else ""
+    fail(f"no password given: use --password-stdin{where} or run this in a terminal", 2)
+
+
+_ADMIN_PASSWORD = "CASEBOOK_ADMIN_PASSWORD"
+_PASSWORD_STDIN = typer.Option(
+    "--password-stdin", help="Read the password from the first line of standard input."
+)
+
+
 @app.command()
-def init(ctx: typer.Context) -> None:
-    """Create the store, or upgrade it to the newest schema."""
-    _run(ctx, lambda store, config: out.print(f"store ready: {store.engine.url!r}"))
+def init(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None,
+        typer.Option(help="The first admin's name, when the store has no users (default: --user)."),
+    ] = None,
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Create the store, or upgrade it to the newest schema; the first time, create its
+    first admin (password from --password-stdin, CASEBOOK_ADMIN_PASSWORD or a prompt)."""
+
+    def setup(store: Store, config: Config) -> None:
+        out.print(f"store ready: {store.engine.url!r}")
+        if accounts.has_users(store):
+            return
+        if not (admin or password_stdin or _ADMIN_PASSWORD in os.environ or sys.stdin.isatty()):
+            err.print(
+                "the store has no users yet: create its first admin with `casebook init "
+                "--admin NAME` (password from --password-stdin, CASEBOOK_ADMIN_PASSWORD or a "
+                "prompt)",
+                highlight=False,
+                markup=False,
+            )
+            return
+        name = admin or config.actor
+        accounts.add_first_admin(store, name, _new_password(password_stdin, _ADMIN_PASSWORD))
+        out.print(f"first admin {name} created", highlight=False, markup=False)
+
+    _run(ctx, setup)
 
 
 @app.command("ingest")
@@ -123,7 +207,10 @@ def ingest_command(
     with _errors_as_one_line():
         store = _store(ctx)
         try:
-            summary = _ingest_with_progress(store, ctx.obj, plan(targets), metadata)
+            actor = _acting(store, ctx.obj)
+            require(actor, "ingest")
+            config = dataclasses.replace(ctx.obj, user=actor.name)
+            summary = _ingest_with_progress(store, config, plan(targets), metadata)
         finally:
             store.close()
     _print_ingest_summary(summary)
@@ -184,11 +271,11 @@ def _print_ingest_summary(summary: Summary) -> None:
 def status(ctx: typer.Context) -> None:
     """Summarise what the record holds."""
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             _print_record_summary(summarise(session))
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 def _print_record_summary(summary: RecordSummary) -> None:
@@ -227,9 +314,9 @@ def search(
 ) -> None:
     """Full-text search over the sources."""
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            hits = search_sources(session, query, limit=limit)
+            hits = search_sources(session, query, limit=limit, levels=readable_levels(actor))
         for hit in hits:
             out.print(
                 f"{hit.id}  {hit.published_at or '----------'}  {hit.title or ''}",
@@ -240,7 +327,7 @@ def search(
         if not hits:
             out.print("no matching sources")
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @app.command("export")
@@ -252,7 +339,7 @@ def export_command(
 ) -> None:
     """Write the whole record as JSON Lines (docs/export-format.md)."""
 
-    def write(store: Store, config: Config) -> None:
+    def write(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             if file is None:
                 count = exchange.export_to(session, sys.stdout)
@@ -260,7 +347,8 @@ def export_command(
                 count = _export_file(session, file)
         err.print(f"exported {count} entities", highlight=False)
 
-    _run(ctx, write)
+    # The whole record, restricted rows included: a redacted export is `publish`'s job.
+    _run_as(ctx, "export", write, "restricted")
 
 
 def _export_file(session: object, file: Path) -> int:
@@ -282,19 +370,19 @@ def import_command(
 ) -> None:
     """Read an export back into the record (all of it or, on any problem, none)."""
 
-    def read(store: Store, config: Config) -> None:
+    def read(store: Store, config: Config, actor: Actor) -> None:
         with store.session(config.actor) as session:
             count = exchange.import_from(session, file)
-        out.print(f"imported {count} entities from {file}", highlight=False)
+        out.print(f"imported {count} entities from {file}", highlight=False, markup=False)
 
-    _run(ctx, read)
+    _run_as(ctx, "import", read, "restricted")
 
 
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry, and no row of the record, was changed behind casebook's back."""
 
-    def check(store: Store, config: Config) -> None:
+    def check(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             report = audit.verify(session)
             record = audit.verify_record(session) if report.intact else None
@@ -308,7 +396,7 @@ def audit_verify(ctx: typer.Context) -> None:
         rows = record.rows if record is not None else 0
         out.print(f"audit chain intact: {report.entries} entries; all {rows} record rows match it")
 
-    _run(ctx, check)
+    _run_as(ctx, "audit", check)
 
 
 @app.command("extract")
@@ -345,7 +433,10 @@ def extract_command(
             return
         store = _store(ctx)
         try:
-            _extract_record(store, ctx.obj, extractor, everything, source or [], workers, scheduler)
+            actor = _acting(store, ctx.obj)
+            require(actor, "extract")
+            config = dataclasses.replace(ctx.obj, user=actor.name)
+            _extract_record(store, config, extractor, everything, source or [], workers, scheduler)
         finally:
             store.close()
 
@@ -418,7 +509,7 @@ def _extract_record(
 @app.command("resolve")
 def resolve_command(ctx: typer.Context) -> None:
     """Link mentions to persons and organisations, merge duplicate events, chain cases."""
-    _run(ctx, _resolve_all)
+    _run_as(ctx, "resolve", lambda store, config, actor: _resolve_all(store, config))
 
 
 def _resolve_all(store: Store, config: Config) -> None:
@@ -510,7 +601,7 @@ def count_command(
 ) -> None:
     """Answer a counting question as a Figure: a range, what was counted, and the sources."""
 
-    def answer(store: Store, config: Config) -> None:
+    def answer(store: Store, config: Config, actor: Actor) -> None:
         rulebook = load_rulebook(config.jurisdiction, rules)
         rule = rulebook.get(rule_id)
         day = _required_date(as_of, "--as-of")
@@ -525,7 +616,7 @@ def count_command(
         if chart:
             err.print(f"chart written to {chart}", highlight=False, markup=False)
 
-    _run(ctx, answer)
+    _run_as(ctx, "count", answer)
 
 
 def _required_date(text: str, option: str) -> dt.date:
@@ -598,7 +689,7 @@ def check_command(
 ) -> None:
     """Find the checkable claims in an article and judge each against the record."""
 
-    def check(store: Store, config: Config) -> None:
+    def check(store: Store, config: Config, actor: Actor) -> None:
         from casebook.check.service import check_text
         from casebook.extract.service import read_standalone
 
@@ -616,7 +707,7 @@ def check_command(
             table.add_row(row["text"], row["verdict"], span, row["reason"])
         out.print(table if verdicts else "no checkable claims found")
 
-    _run(ctx, check)
+    _run_as(ctx, "count", check)
 
 
 @app.command("rules")
@@ -653,16 +744,35 @@ def demo(ctx: typer.Context) -> None:
         store = _store(ctx)
         try:
             out.print(f"store: {store.engine.url!r}", highlight=False)
+            config = dataclasses.replace(ctx.obj, user=_demo_actor(store, ctx.obj).name)
             reports = [str(path) for path in sorted(Path(folder).glob("[0-9]*.md"))]
-            summary = _ingest_with_progress(store, ctx.obj, reports, Metadata())
+            summary = _ingest_with_progress(store, config, reports, Metadata())
             _print_ingest_summary(summary)
-            extractor = RuleExtractor.default(ctx.obj.jurisdiction)
-            _extract_record(store, ctx.obj, extractor, False, [], 0, None)
-            _resolve_all(store, ctx.obj)
+            extractor = RuleExtractor.default(config.jurisdiction)
+            _extract_record(store, config, extractor, False, [], 0, None)
+            _resolve_all(store, config)
             with store.reader() as session:
                 _print_record_summary(summarise(session))
         finally:
             store.close()
+
+
+def _demo_actor(store: Store, config: Config) -> Actor:
+    """On a store without users, its first admin (--user or the login) with a random
+    password shown once; otherwise the authenticated user, who must be allowed the demo."""
+    if not accounts.has_users(store):
+        password = secrets.token_urlsafe(12)
+        accounts.add_first_admin(store, config.actor, password)
+        out.print(
+            f"first admin {config.actor} created; password (shown once, change it with "
+            f"`casebook user passwd {config.actor}`): {password}",
+            highlight=False,
+            markup=False,
+        )
+    actor = _acting(store, config)
+    for action in ("ingest", "extract", "resolve"):
+        require(actor, action)
+    return actor
 
 
 # --- casebook review ---------------------------------------------------------------------
@@ -679,12 +789,13 @@ _VERSION = typer.Option(
 _EDITABLE = "type, date, date_precision, law, offence, count, place or sentence_months"
 
 
-def _decide(ctx: typer.Context, act: Callable[[Store, str], object]) -> None:
+def _decide(ctx: typer.Context, act: Callable[[Store, Actor], object]) -> None:
     from casebook.review.actions import Decision
     from casebook.review.console import show_decision
 
     def decide(store: Store, config: Config) -> None:
-        decision = act(store, config.actor)
+        # Each action checks the role and the records' sensitivity itself.
+        decision = act(store, _acting(store, config))
         assert isinstance(decision, Decision)
         show_decision(out, decision)
 
@@ -701,12 +812,12 @@ def review_list(
     from casebook.review.console import queue_table
     from casebook.review.queue import queue
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            items = queue(session, limit, offset)
+            items = queue(session, limit, offset, levels=readable_levels(actor))
         out.print(queue_table(items) if items else "nothing to review")
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @review_app.command("show")
@@ -715,11 +826,13 @@ def review_show(ctx: typer.Context, item_id: Annotated[str, typer.Argument(metav
     from casebook.review.console import show_item
     from casebook.review.queue import item
 
-    def show(store: Store, config: Config) -> None:
+    def show(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
-            show_item(out, item(session, item_id))
+            found = item(session, item_id)
+        require(actor, "read", found.sensitivity)
+        show_item(out, found)
 
-    _run(ctx, show)
+    _run_as(ctx, "read", show)
 
 
 @review_app.command("confirm")
@@ -754,7 +867,7 @@ def review_edit(
     from casebook.laws.catalogue import load_catalogue
     from casebook.review.actions import edit_event
 
-    def act(store: Store, actor: str) -> object:
+    def act(store: Store, actor: Actor) -> object:
         catalogue = load_catalogue(ctx.obj.jurisdiction)
         return edit_event(store, actor, event_id, version, field, value, catalogue=catalogue)
 
@@ -829,17 +942,193 @@ def review_undo(ctx: typer.Context, decision: str) -> None:
     _decide(ctx, lambda store, actor: undo(store, actor, decision))
 
 
+@review_app.command("override-minor")
+def review_override_minor(
+    ctx: typer.Context,
+    person: str,
+    reason: Annotated[str, typer.Option(help="Why this minor may be named (kept, audited).")],
+) -> None:
+    """Let publications name a person recorded as a minor (reviewers with clearance)."""
+    from casebook.review.actions import override_minor
+
+    _decide(ctx, lambda store, actor: override_minor(store, actor, person, reason))
+
+
 @review_app.command("next")
 def review_next(ctx: typer.Context) -> None:
     """Work through the queue interactively: c/e/r/s/q (answers may be piped in)."""
     from casebook.review.console import line_ask, review_loop, terminal_ask
 
-    def loop(store: Store, config: Config) -> None:
+    def loop(store: Store, config: Config, actor: Actor) -> None:
         ask = terminal_ask(out) if sys.stdin.isatty() else line_ask(out, sys.stdin)
-        summary = review_loop(store, config.actor, out, ask)
+        summary = review_loop(store, actor, out, ask)
         out.print(f"{len(summary.decisions)} decisions, {len(summary.skipped)} skipped")
 
-    _run(ctx, loop)
+    _run_as(ctx, "review", loop)
+
+
+# --- casebook user -----------------------------------------------------------------------
+
+user_app = typer.Typer(help="Users, roles and clearances (admins).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Option(help="viewer, reviewer, editor or admin.")],
+    clearance: Annotated[
+        str, typer.Option(help="internal, or restricted to see restricted records.")
+    ] = "internal",
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Add a user (password from --password-stdin or a prompt)."""
+
+    def add(store: Store, config: Config, actor: Actor) -> None:
+        password = _new_password(password_stdin)
+        user = accounts.add_user(store, actor, name, role, password, clearance)
+        out.print(f"added {user.role} {user.name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", add)
+
+
+@user_app.command("disable")
+def user_disable(ctx: typer.Context, name: str) -> None:
+    """Disable a user: they can no longer act, their tokens stop working; history stays."""
+    _set_enabled(ctx, name, False)
+
+
+@user_app.command("enable")
+def user_enable(ctx: typer.Context, name: str) -> None:
+    """Enable a disabled user again."""
+    _set_enabled(ctx, name, True)
+
+
+def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_enabled(store, actor, name, enabled)
+        out.print(f"{'enabled' if enabled else 'disabled'} {name}", highlight=False, markup=False)
+
+    _run_as(ctx, "manage_users", change)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Whose (default: your own).")] = None,
+    password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
+) -> None:
+    """Change your password, or (admins) anyone's."""
+
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        accounts.set_password(store, actor, name or actor.name, _new_password(password_stdin))
+        out.print(f"password of {name or actor.name} changed", highlight=False, markup=False)
+
+    _run_as(ctx, "read", change)
+
+
+@user_app.command("set")
+def user_set(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str | None, typer.Option(help="viewer, reviewer, editor or admin.")] = None,
+    clearance: Annotated[str | None, typer.Option(help="internal or restricted.")] = None,
+) -> None:
+    """Change a user's role or clearance."""
+
+    def change(store: Store, config: Config, actor: Actor) -> None:
+        user = accounts.set_role(store, actor, name, role, clearance)
+        out.print(
+            f"{user.name}: {user.role}, clearance {user.clearance}", highlight=False, markup=False
+        )
+
+    _run_as(ctx, "manage_users", change)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Every user with role, clearance and state."""
+
+    def show(store: Store, config: Config, actor: Actor) -> None:
+        table = Table("name", "role", "clearance", "enabled", "since")
+        for user in accounts.list_users(store, actor):
+            table.add_row(
+                Text(user.name), user.role, user.clearance, "yes" if user.enabled else "no",
+                f"{user.created_at:%Y-%m-%d}",
+            )  # fmt: skip
+        out.print(table)
+
+    _run_as(ctx, "manage_users", show)
+
+
+# --- casebook token ----------------------------------------------------------------------
+
+token_app = typer.Typer(
+    help="API tokens: scoped, expiring, revocable (CASEBOOK_TOKEN).", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    label: Annotated[str, typer.Argument(help="What the token is for.")],
+    scope: Annotated[
+        list[str], typer.Option(help="An action it may take (repeatable): " + ", ".join(ACTIONS))
+    ],
+    expires: Annotated[str, typer.Option(help="30d, 12h, 90m or YYYY-MM-DD.")] = "90d",
+    owner: Annotated[
+        str | None, typer.Option("--for", help="Another user's token (admins).")
+    ] = None,
+) -> None:
+    """Make a token; its secret is printed once and never stored."""
+
+    def create(store: Store, config: Config, actor: Actor) -> None:
+        expires_at = tokens.parse_lifetime(expires, accounts.now_utc())
+        view, secret = tokens.create_token(store, actor, label, scope, expires_at, owner=owner)
+        err.print(
+            f"token {view.id} for {view.user_name} ({' '.join(view.scopes)}), expires "
+            f"{view.expires_at:%Y-%m-%d %H:%M} UTC; the secret is shown only now:",
+            highlight=False,
+            markup=False,
+        )
+        print(secret)
+
+    _run_as(ctx, "read", create)
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: str) -> None:
+    """Revoke a token at once."""
+
+    def revoke(store: Store, config: Config, actor: Actor) -> None:
+        tokens.revoke_token(store, actor, token_id)
+        out.print(f"revoked token {token_id}", highlight=False, markup=False)
+
+    _run_as(ctx, "read", revoke)
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    everyone: Annotated[bool, typer.Option("--all", help="Every user's tokens (admins).")] = False,
+) -> None:
+    """Your tokens (never their secrets)."""
+
+    def show(store: Store, config: Config, actor: Actor) -> None:
+        table = Table("id", "user", "label", "scopes", "expires", "state", "last used")
+        now = accounts.now_utc()
+        for view in tokens.list_tokens(store, actor, everyone=everyone):
+            state = "revoked" if view.revoked_at else "expired" if view.expires_at <= now else "ok"
+            used = f"{view.last_used_at:%Y-%m-%d %H:%M}" if view.last_used_at else "-"
+            table.add_row(
+                view.id, Text(view.user_name), Text(view.label), " ".join(view.scopes),
+                f"{view.expires_at:%Y-%m-%d}", state, used,
+            )  # fmt: skip
+        out.print(table)
+
+    _run_as(ctx, "read", show)
 
 
 # --- casebook db / backup / restore: encryption at rest and backups (docs/security.md) ------

@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
     ),
     Setting("user", None, "Who is acting; recorded in the audit log (default: your login)"),
+    Setting(
+        "cli_auth",
+        "local",
+        "How a CLI user proves who they are: local (trust --user / the login), "
+        "password (CASEBOOK_PASSWORD or a prompt) or token (CASEBOOK_TOKEN)",
+    ),
     Setting("jurisdiction", "hk", "Which law catalogue to use"),
     Setting("batch_size", 500, "Sources written per transaction during ingest"),
     Setting("max_document_mb", 10.0, "Largest single report accepted, in MB"),
@@ -68,6 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
 class Config:
     db: str = SETTINGS[0].default
     user: str | None = None
+    cli_auth: str = "local"
     jurisdiction: str = "hk"
     batch_size: int = 500
     max_document_mb: float = 10.0

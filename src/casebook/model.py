@@ -154,3 +154,10 @@ def make_id(*parts: object) -> str:
     """A stable id derived from content, so re-importing the same thing changes nothing."""
     joined = "\x1f".join("" if part is None else str(part) for part in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:24]
+
+
+# Who may do what (security/permissions.py) and how sensitive a record is.
+ROLES = ("viewer", "reviewer", "editor", "admin")
+SENSITIVITIES = ("public", "internal", "restricted")
+# A person this young at any event is restricted (store/minors.py).
+MINOR_AGE = 18

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import add_admin
 from tests.test_cli import casebook
 
 DATA = Path(__file__).parent / "data"
@@ -18,7 +19,7 @@ ARTICLE = (
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli-check') / 'casebook.sqlite'}"
+    url = add_admin(f"sqlite:///{tmp_path_factory.mktemp('cli-check') / 'casebook.sqlite'}")
     for command in (("ingest", str(DATA)), ("extract",), ("resolve",)):
         casebook(*command, db=url, check=True)
     return url

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from casebook.resolve.service import resolve_record
 from casebook.store.engine import open_store
+from tests.conftest import add_admin
 from tests.resolve.test_service import add_reports, config
 from tests.test_cli import casebook
 
 
 def _record(url: str) -> None:
     casebook("init", db=url, check=True)
+    add_admin(url)
     store = open_store(url)
     try:
         add_reports(

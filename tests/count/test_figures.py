@@ -16,6 +16,7 @@ from casebook.resolve.cases import chain_cases
 from casebook.resolve.events import merge_duplicate_events
 from casebook.resolve.service import resolve_record
 from casebook.review.actions import confirm_event
+from casebook.security.permissions import Actor
 from casebook.store.engine import Store
 from tests.resolve.test_service import ACTOR, add_reports, config
 
@@ -158,7 +159,7 @@ def test_figures_rule_variants_differ_for_stated_reasons(store: Store) -> None:
     assert figure(store, "nsl-arrests", "2021-12-31").lower == 1
     before = figure(store, variant, "2021-12-31", rulebook=strict)
     assert (before.lower, before.upper) == (0, 1)
-    confirm_event(store, ACTOR, event_id, None)
+    confirm_event(store, Actor(ACTOR, "reviewer"), event_id, None)
     after = figure(store, variant, "2021-12-31", rulebook=strict)
     assert (after.lower, after.upper) == (1, 1)
     assert after.record != before.record  # the review moved the record's state

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import add_admin
+
 ENV = {**os.environ, "CASEBOOK_USER": "tester", "COLUMNS": "120"}
 GOLD = Path(__file__).resolve().parent.parent / "data" / "extract"
 CONTRACT = {
@@ -169,7 +171,9 @@ def test_cli_extract_over_the_store_prints_a_summary(
         encoding="utf-8",
     )
     _no_error(
-        casebook("ingest", str(report), str(other), "--published", "2024-05-29", db=sqlite_url)
+        casebook(
+            "ingest", str(report), str(other), "--published", "2024-05-29", db=add_admin(sqlite_url)
+        )
     )
     first = casebook("extract", db=sqlite_url)
     _no_error(first)
@@ -185,7 +189,7 @@ def test_cli_extract_over_the_store_prints_a_summary(
 
 
 def test_cli_extract_unknown_source_reads_nothing(sqlite_url: str, report: Path) -> None:
-    _no_error(casebook("ingest", str(report), db=sqlite_url))
+    _no_error(casebook("ingest", str(report), db=add_admin(sqlite_url)))
     result = casebook("extract", "--source", "no-such-id", db=sqlite_url)
     _no_error(result)
     assert "from 0 sources" in result.stdout

@@ -21,6 +21,7 @@ from casebook.resolve.service import resolve_record
 from casebook.review import actions
 from casebook.review.actions import ConflictError, Decision, ReviewError
 from casebook.review.queue import item, queue
+from casebook.security.permissions import Actor
 from casebook.store import review as stored
 from casebook.store.engine import Store
 from casebook.store.schema import (
@@ -38,7 +39,7 @@ from casebook.store.schema import (
 )
 from tests.resolve.test_service import add_reports
 
-REVIEWER = "reviewer"
+REVIEWER = Actor("reviewer", "reviewer")
 CHAN = "Police arrested Chan Siu-ming, 34, on Tuesday on suspicion of sedition."
 CHAN_AGAIN = "Chan Siu-ming was charged on Thursday, a court heard."
 WONG = "Police arrested Wong Ka-ho, 51, on suspicion of sedition."
@@ -121,7 +122,7 @@ def test_actions_confirm_event_sets_status_bumps_version_and_is_audited(store: S
     event = event_row(store, event_id)
     assert (event.status, event.version) == ("confirmed", 2)
     [entry] = entries(store, decision)
-    assert (entry.actor, entry.action, entry.entity) == (REVIEWER, "update", "events")
+    assert (entry.actor, entry.action, entry.entity) == (REVIEWER.name, "update", "events")
     assert json.loads(entry.before or "")["status"] == "candidate"
     assert json.loads(entry.after or "")["status"] == "confirmed"
 
@@ -137,7 +138,7 @@ def test_actions_reject_event_keeps_it_with_its_evidence(store: Store) -> None:
 
 def test_actions_stale_version_is_a_conflict(store: Store) -> None:
     event_id = one_event(store)
-    actions.edit_event(store, "someone", event_id, 1, "count", "3")
+    actions.edit_event(store, Actor("someone", "editor"), event_id, 1, "count", "3")
     with pytest.raises(ConflictError, match=r"someone else changed event .* reload it"):
         actions.confirm_event(store, REVIEWER, event_id, 1)
     assert event_row(store, event_id).status == "candidate"
@@ -234,13 +235,13 @@ def test_actions_accept_link_links_mention_with_alias_and_participant(store: Sto
     decision = actions.accept_link(store, REVIEWER, link_id)
     with store.reader() as session:
         link = session.get(IdentityLink, link_id)
-        assert link is not None and (link.decision, link.decided_by) == ("accepted", REVIEWER)
+        assert link is not None and (link.decision, link.decided_by) == ("accepted", REVIEWER.name)
         mention = session.get(Mention, link.mention_id)
         assert mention is not None and mention.person_id == chan
         aliases = session.scalars(select(PersonAlias.alias).where(PersonAlias.person_id == chan))
         assert "Chan S.M." in set(aliases)
         assert stored.participant_of(session, mention.event_id or "", chan, None) is not None
-    assert {e.actor for e in entries(store, decision)} == {REVIEWER}
+    assert {e.actor for e in entries(store, decision)} == {REVIEWER.name}
 
 
 def test_actions_reject_link_founds_a_new_person_or_leaves_it_unlinked(store: Store) -> None:
@@ -408,9 +409,9 @@ def test_actions_undo_restores_the_previous_state(store: Store, action: str) -> 
     decision = act()
     assert record_state(store) != before
     made = entries(store, decision)
-    assert made and {e.actor for e in made} == {REVIEWER}
+    assert made and {e.actor for e in made} == {REVIEWER.name}
     assert all(e.before or e.after for e in made)
-    undone = actions.undo(store, "lead", decision.id)
+    undone = actions.undo(store, Actor("lead", "admin"), decision.id)
     assert record_state(store) == before
     assert {e.actor for e in entries(store, undone)} == {"lead"}
     assert len(entries(store, undone)) == len(entries(store, decision))

@@ -10,6 +10,7 @@ import pytest
 
 from casebook.store.engine import open_store
 from casebook.store.schema import Event
+from tests.conftest import add_admin
 from tests.resolve.test_service import add_reports
 
 ENV = {**os.environ, "CASEBOOK_USER": "reviewer", "COLUMNS": "200"}
@@ -29,7 +30,7 @@ def casebook(*args: str, db: str, stdin: str = "") -> subprocess.CompletedProces
 
 @pytest.fixture
 def event_id(sqlite_url: str) -> str:
-    store = open_store(sqlite_url)
+    store = open_store(add_admin(sqlite_url, "reviewer"))
     try:
         return add_reports(store, {"text": TEXT, "persons": [("Chan Siu-ming", 34)]})[0]
     finally:

@@ -26,8 +26,11 @@ from casebook.model import DatePrecision, EventType, make_id
 from casebook.resolve.events import _move_back, _move_rows, compare_events
 from casebook.resolve.names import parse_name
 from casebook.resolve.service import MINOR_AGE, best_display_name
+from casebook.security.accounts import now_utc
+from casebook.security.permissions import Actor, require
 from casebook.store import review as stored
 from casebook.store.engine import Store
+from casebook.store.minors import minor_override
 from casebook.store.resolution import EventRecord
 from casebook.store.schema import (
     AuditEntry,
@@ -37,6 +40,7 @@ from casebook.store.schema import (
     EventParticipant,
     IdentityLink,
     Mention,
+    MinorOverride,
     Organisation,
     OrganisationAlias,
     Person,
@@ -68,8 +72,28 @@ class Decision:
     summary: str
 
 
-def _act(store: Store, actor: str, action: str, work: Callable[[Session], str]) -> Decision:
-    with store.session(actor) as session:
+# The permission each action needs (security/permissions.py): decisions about what a
+# report says are `review`; changing who is who, or taking a decision back, is `merge`.
+PERMISSION = {
+    "confirm": "review",
+    "reject": "review",
+    "edit": "review",
+    "accept-link": "review",
+    "reject-link": "review",
+    "merge-events": "merge",
+    "split-event": "merge",
+    "merge-persons": "merge",
+    "split-person": "merge",
+    "undo": "merge",
+    "override-minor": "override_minor_redaction",
+}
+_ACTING = "casebook.review_acting"
+
+
+def _act(store: Store, actor: Actor, action: str, work: Callable[[Session], str]) -> Decision:
+    require(actor, PERMISSION[action])
+    with store.session(actor.name) as session:
+        session.info[_ACTING] = (actor, PERMISSION[action])
         # Locking the audit head first makes this unit of work's entries one unbroken run.
         first = stored.lock_audit_position(session) + 1
         summary = work(session)
@@ -80,6 +104,12 @@ def _act(store: Store, actor: str, action: str, work: Callable[[Session], str]) 
     return Decision(f"{first}-{last}", action, summary)
 
 
+def _may_touch(session: Session, sensitivity: str) -> None:
+    """Refuse, without saying what it holds, a record the acting user may not act on."""
+    actor, permission = session.info[_ACTING]
+    require(actor, permission, sensitivity)
+
+
 # --- Events ------------------------------------------------------------------------------
 
 
@@ -87,6 +117,7 @@ def _event(session: Session, event_id: str, expected_version: int | None) -> Eve
     event = session.get(Event, event_id, with_for_update=True)
     if event is None:
         raise NotFoundError(f"no event {event_id}; `casebook review list` shows the queue")
+    _may_touch(session, event.sensitivity)
     if expected_version is not None and event.version != expected_version:
         raise ConflictError(
             f"someone else changed event {event_id} (version {event.version}, you had "
@@ -102,7 +133,7 @@ def _event(session: Session, event_id: str, expected_version: int | None) -> Eve
 
 
 def _set_status(
-    store: Store, actor: str, event_id: str, expected_version: int | None, status: str
+    store: Store, actor: Actor, event_id: str, expected_version: int | None, status: str
 ) -> Decision:
     def work(session: Session) -> str:
         event = _event(session, event_id, expected_version)
@@ -116,20 +147,22 @@ def _set_status(
 
 
 def confirm_event(
-    store: Store, actor: str, event_id: str, expected_version: int | None
+    store: Store, actor: Actor, event_id: str, expected_version: int | None
 ) -> Decision:
     """Confirm a candidate (or rejected) event. `expected_version` None: whatever is current."""
     return _set_status(store, actor, event_id, expected_version, "confirmed")
 
 
-def reject_event(store: Store, actor: str, event_id: str, expected_version: int | None) -> Decision:
+def reject_event(
+    store: Store, actor: Actor, event_id: str, expected_version: int | None
+) -> Decision:
     """Reject an event: it stays in the record, with its evidence, but counts skip it."""
     return _set_status(store, actor, event_id, expected_version, "rejected")
 
 
 def edit_event(
     store: Store,
-    actor: str,
+    actor: Actor,
     event_id: str,
     expected_version: int | None,
     field: str,
@@ -226,7 +259,7 @@ _PARSERS: dict[str, Callable[[str, Catalogue], dict[str, Any]]] = {
 }
 
 
-def merge_events(store: Store, actor: str, keep_id: str, merge_id: str) -> Decision:
+def merge_events(store: Store, actor: Actor, keep_id: str, merge_id: str) -> Decision:
     """Merge a duplicate report into the event it reports; its evidence, mentions and
     participants move (recorded in `event_merges`, so `split_event` moves them back)."""
 
@@ -245,7 +278,7 @@ def merge_events(store: Store, actor: str, keep_id: str, merge_id: str) -> Decis
             session.add(merge)
         merge.score, merge.resolver = comparison.score, REVIEWER
         merge.reasons = json.dumps([*comparison.reasons, "merged by a reviewer"])
-        merge.moved, merge.decision, merge.decided_by = json.dumps(moved), "accepted", actor
+        merge.moved, merge.decision, merge.decided_by = json.dumps(moved), "accepted", actor.name
         keep.version, merged.version = keep.version + 1, merged.version + 1
         return f"merged event {merge_id} into {keep_id} (merge {merge.id})"
 
@@ -257,7 +290,7 @@ def _record(session: Session, event: Event) -> EventRecord:
     return EventRecord(event, frozenset(persons), frozenset(organisations), 0)
 
 
-def split_event(store: Store, actor: str, merge_id: str) -> Decision:
+def split_event(store: Store, actor: Actor, merge_id: str) -> Decision:
     """Undo a merge of two events (like `resolve.events.unmerge_event`): rows move back."""
 
     def work(session: Session) -> str:
@@ -265,7 +298,7 @@ def split_event(store: Store, actor: str, merge_id: str) -> Decision:
         if merge is None or merge.decision == "rejected":
             raise NotFoundError(f"no merge {merge_id} to split; `casebook review show EVENT`")
         _move_back(session, json.loads(merge.moved), merge.into_event_id, merge.merged_event_id)
-        merge.decision, merge.decided_by = "rejected", actor
+        merge.decision, merge.decided_by = "rejected", actor.name
         for event_id in (merge.into_event_id, merge.merged_event_id):
             event = session.get(Event, event_id)
             if event is not None:
@@ -282,6 +315,8 @@ def _queued_link(session: Session, link_id: str) -> IdentityLink:
     link = session.get(IdentityLink, link_id, with_for_update=True)
     if link is None:
         raise NotFoundError(f"no identity link {link_id}; `casebook review list` shows the queue")
+    person = session.get(Person, link.person_id) if link.person_id else None
+    _may_touch(session, person.sensitivity if person else "internal")
     if link.decision != "queued":
         raise ReviewError(
             f"identity link {link_id} is already decided ({link.decision}); "
@@ -290,7 +325,7 @@ def _queued_link(session: Session, link_id: str) -> IdentityLink:
     return link
 
 
-def accept_link(store: Store, actor: str, link_id: str, person_id: str | None = None) -> Decision:
+def accept_link(store: Store, actor: Actor, link_id: str, person_id: str | None = None) -> Decision:
     """Accept a queued link (or name another candidate with `person_id`): the mention joins
     the identity, its written name becomes an alias and it takes part in the mention's event."""
 
@@ -303,14 +338,14 @@ def accept_link(store: Store, actor: str, link_id: str, person_id: str | None = 
                 raise NotFoundError(f"no person {person_id} to link mention {mention.id} to")
             link.person_id = person_id
         _attach(session, mention, link.person_id, link.organisation_id)
-        link.decision, link.decided_by = "accepted", actor
+        link.decision, link.decided_by = "accepted", actor.name
         target = link.person_id or link.organisation_id
         return f"linked mention {mention.id} ({mention.name}) to {target}"
 
     return _act(store, actor, "accept-link", work)
 
 
-def reject_link(store: Store, actor: str, link_id: str, *, new_identity: bool = True) -> Decision:
+def reject_link(store: Store, actor: Actor, link_id: str, *, new_identity: bool = True) -> Decision:
     """Reject a queued link. By default the mention founds a new person (or organisation);
     with `new_identity=False` it is left unlinked, and resolution will not revisit it."""
 
@@ -318,7 +353,7 @@ def reject_link(store: Store, actor: str, link_id: str, *, new_identity: bool = 
         link = _queued_link(session, link_id)
         mention = session.get(Mention, link.mention_id)
         assert mention is not None
-        link.decision, link.decided_by = "rejected", actor
+        link.decision, link.decided_by = "rejected", actor.name
         if not new_identity:
             return f"rejected link of mention {mention.id}; left unlinked"
         if mention.kind == "person":
@@ -423,10 +458,11 @@ def _person(session: Session, person_id: str) -> Person:
     person = session.get(Person, person_id, with_for_update=True)
     if person is None:
         raise NotFoundError(f"no person {person_id}")
+    _may_touch(session, person.sensitivity)
     return person
 
 
-def merge_persons(store: Store, actor: str, keep_id: str, merge_id: str) -> Decision:
+def merge_persons(store: Store, actor: Actor, keep_id: str, merge_id: str) -> Decision:
     """Make two persons one: every mention, alias, participation, link and case of
     `merge_id` moves to `keep_id`, its name becomes an alias, and it is removed."""
 
@@ -460,7 +496,7 @@ def _combine(keep: Person, merged: Person) -> None:
         keep.notes = "\n".join(n for n in (keep.notes, merged.notes) if n)
 
 
-def split_person(store: Store, actor: str, person_id: str, mention_ids: list[str]) -> Decision:
+def split_person(store: Store, actor: Actor, person_id: str, mention_ids: list[str]) -> Decision:
     """Split these mentions off into a new person, with their links, the aliases only they
     wrote and their events' participations. Cases stay; `casebook resolve` chains new ones."""
 
@@ -538,6 +574,33 @@ def _split_participants(
             _attach(session, mention, new, None)
 
 
+def override_minor(store: Store, actor: Actor, person_id: str, reason: str) -> Decision:
+    """Let the publish step name this minor after all (e.g. they chose to speak publicly as
+    an adult), with the reviewer's reason; audited, and undone like any decision."""
+
+    def work(session: Session) -> str:
+        person = _person(session, person_id)
+        if not person.is_minor:
+            raise ReviewError(f"person {person_id} is not recorded as a minor; nothing to override")
+        if not reason.strip():
+            raise ReviewError("say why the minor may be named: --reason TEXT")
+        at = now_utc()
+        override_id = make_id("minor_override", person_id, at.isoformat())
+        session.add(
+            MinorOverride(id=override_id, person_id=person_id, reason=reason.strip(),
+                          decided_by=actor.name, decided_at=at)
+        )  # fmt: skip
+        return f"person {person_id} may be named in publications (override {override_id})"
+
+    return _act(store, actor, "override-minor", work)
+
+
+def override_of(store: Store, person_id: str) -> MinorOverride | None:
+    """The override letting this minor be named in publications, if a reviewer made one."""
+    with store.reader() as session:
+        return minor_override(session, person_id)
+
+
 # --- Undo --------------------------------------------------------------------------------
 
 
@@ -552,7 +615,7 @@ def parse_decision(decision_id: str) -> tuple[int, int]:
     return first, int(match.group(2) or first)
 
 
-def undo(store: Store, actor: str, decision_id: str) -> Decision:
+def undo(store: Store, actor: Actor, decision_id: str) -> Decision:
     """Put back what a decision (a run of audit entries) changed, newest change first."""
     first, last = parse_decision(decision_id)
 

@@ -20,6 +20,7 @@ from casebook.errors import CasebookError
 from casebook.review import actions
 from casebook.review.actions import Decision
 from casebook.review.queue import ReviewItem, queue
+from casebook.security.permissions import Actor, can
 from casebook.store.engine import Store
 
 # An answer to a prompt, or None when the input has ended.
@@ -105,19 +106,24 @@ def line_ask(console: Console, lines: TextIO) -> Ask:
 class LoopSummary:
     decisions: list[Decision] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)  # items the user may not see
 
 
-def review_loop(store: Store, actor: str, console: Console, ask: Ask) -> LoopSummary:
+def review_loop(store: Store, actor: Actor, console: Console, ask: Ask) -> LoopSummary:
     """Work through the queue: c(onfirm/accept), e(dit), r(eject), s(kip), q(uit)."""
     summary = LoopSummary()
     while True:
+        passed = summary.skipped | summary.hidden
         with store.reader() as session:
-            page = queue(session, limit=len(summary.skipped) + 1)
-        pending = [entry for entry in page if entry.id not in summary.skipped]
+            page = queue(session, limit=len(passed) + 1)
+        pending = [entry for entry in page if entry.id not in passed]
         if not pending:
             console.print("nothing left to review")
             return summary
         entry = pending[0]
+        if not can(actor, "review", entry.sensitivity):
+            summary.hidden.add(entry.id)
+            continue
         show_item(console, entry)
         choices = EVENT_CHOICES if entry.kind == "event" else LINK_CHOICES
         answer = ask(_PROMPTS[entry.kind], choices)
@@ -142,7 +148,9 @@ _PROMPTS = {
 }
 
 
-def _answer(store: Store, actor: str, entry: ReviewItem, answer: str, ask: Ask) -> Decision | None:
+def _answer(
+    store: Store, actor: Actor, entry: ReviewItem, answer: str, ask: Ask
+) -> Decision | None:
     if entry.kind == "link":
         if answer == "c":
             return actions.accept_link(store, actor, entry.id)

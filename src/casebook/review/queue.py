@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from casebook.errors import NotFoundError
 from casebook.store import review as stored
 from casebook.store.review import Quote
 from casebook.store.schema import Event, IdentityLink
+from casebook.store.sensitivity import event_sensitivity, link_sensitivity
 
 # (column, field name in event_evidence) for the fields a reviewer judges.
 EVENT_FIELDS = (("type", "type"), ("date", "date"), ("date_precision", "date_precision"),
@@ -55,10 +57,14 @@ class ReviewItem:
     candidates: tuple[Candidate, ...] = ()
     reasons: tuple[str, ...] = ()
     mention: Quote | None = None
+    sensitivity: str = "internal"  # the strictest of everything it shows
 
 
-def queue(session: Session, limit: int = 50, offset: int = 0) -> list[ReviewItem]:
-    """A page of the queue: candidate events, then queued identity links."""
+def queue(
+    session: Session, limit: int = 50, offset: int = 0, levels: Sequence[str] | None = None
+) -> list[ReviewItem]:
+    """A page of the queue: candidate events, then queued identity links. With `levels`,
+    items of any other sensitivity are left out (so a page may be short)."""
     events_total = stored.count_candidate_events(session)
     items = [
         event_item(session, event) for event in stored.candidate_events(session, limit, offset)
@@ -67,7 +73,7 @@ def queue(session: Session, limit: int = 50, offset: int = 0) -> list[ReviewItem
         link_offset = max(offset - events_total, 0)
         links = stored.queued_links(session, limit - len(items), link_offset)
         items += [link_item(session, link) for link in links]
-    return items
+    return [i for i in items if levels is None or i.sensitivity in levels]
 
 
 def item(session: Session, item_id: str) -> ReviewItem:
@@ -107,6 +113,7 @@ def event_item(session: Session, event: Event) -> ReviewItem:
         version=event.version,
         fields=tuple(fields),
         reasons=(*reasons, *merged_in),
+        sensitivity=event_sensitivity(session, event),
     )
 
 
@@ -137,4 +144,5 @@ def link_item(session: Session, link: IdentityLink) -> ReviewItem:
         candidates=candidates,
         reasons=reasons,
         mention=quote,
+        sensitivity=link_sensitivity(session, link),
     )

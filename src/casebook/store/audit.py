@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,14 +71,18 @@ def _record_flush(session: Session, _context: Any) -> None:
 
 def _changes(session: Session) -> Iterator[tuple[str, Base, dict[str, Any] | None, Any]]:
     for obj in session.new:
-        if isinstance(obj, Base) and obj.record:
+        if _audited(obj):
             yield "create", obj, None, snapshot(obj)
     for obj in session.dirty:
-        if isinstance(obj, Base) and obj.record and session.is_modified(obj):
+        if _audited(obj) and session.is_modified(obj):
             yield "update", obj, snapshot(obj, previous=True), snapshot(obj)
     for obj in session.deleted:
-        if isinstance(obj, Base) and obj.record:
+        if _audited(obj):
             yield "delete", obj, snapshot(obj, previous=True), None
+
+
+def _audited(obj: object) -> TypeGuard[Base]:
+    return isinstance(obj, Base) and (obj.record or obj.audited)
 
 
 def snapshot(obj: Base, previous: bool = False) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casebook.errors import StoreError
 from casebook.security import encryption, sqlcipher
 from casebook.security.keys import Key
-from casebook.store import audit
+from casebook.store import audit, minors
 
 
 @dataclass
@@ -83,6 +83,7 @@ def open_store(url: str, *, migrate: bool = True, key: Key | None = None) -> Sto
         raise StoreError(f"cannot open the store at {_safe(url)}: {error.orig}") from error
     sessions = sessionmaker(engine, expire_on_commit=False)
     audit.install(sessions)
+    minors.install(sessions)
     return Store(engine, sessions)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from casebook.model import EventType
+from casebook.model import ROLES, EventType
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,6 +52,8 @@ class Base(DeclarativeBase):
     audit_digest: ClassVar[frozenset[str]] = frozenset()
     # Tables that are part of the record (exported, audited).
     record: ClassVar[bool] = True
+    # Tables outside the record whose changes are audited all the same (accounts).
+    audited: ClassVar[bool] = False
 
 
 class Source(Base):
@@ -385,6 +387,73 @@ class PersonNameKey(Base):
     __table_args__ = (Index("ix_person_name_keys_alias_id", "alias_id"),)
 
 
+class MinorOverride(Base):
+    """A reviewer's decision that a minor's identity may be published after all, and why.
+
+    Persons under 18 at any event are `restricted` and redacted from every publication;
+    the publish step reads this table (`store.minors.minor_override`) for the exception.
+    """
+
+    __tablename__ = "minor_overrides"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, _fk("persons.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    """Someone who uses casebook: a role, a clearance, an Argon2id password hash."""
+
+    __tablename__ = "users"
+    record = False
+    audited = True
+    audit_digest = frozenset({"password_hash"})
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    clearance: Mapped[str] = mapped_column(String(16), default="internal")
+    password_hash: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        _one_of("role", ROLES, "role"),
+        _one_of("clearance", ("internal", "restricted"), "clearance"),
+    )
+
+
+class ApiToken(Base):
+    """An API token: only the SHA-256 of its secret is kept; scopes are action names."""
+
+    __tablename__ = "api_tokens"
+    record = False
+    audited = True
+    audit_digest = frozenset({"secret_sha256"})
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), _fk("users.name"), index=True)
+    label: Mapped[str] = mapped_column(Text)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated actions
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Failed password attempts per login name, so a lock holds across processes."""
+
+    __tablename__ = "login_throttle"
+    record = False
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CountFact(Base):
     """Derived from the record for one counting rule, so a Figure is a few range queries.
 
@@ -456,10 +525,12 @@ RECORD_TABLES: tuple[type[Base], ...] = (
     CaseEvent,
     IdentityLink,
     EventMerge,
+    MinorOverride,
 )
 
 __all__ = [
     "RECORD_TABLES",
+    "ApiToken",
     "AuditEntry",
     "AuditHead",
     "Base",
@@ -475,7 +546,9 @@ __all__ = [
     "Evidence",
     "Extraction",
     "IdentityLink",
+    "LoginThrottle",
     "Mention",
+    "MinorOverride",
     "Organisation",
     "OrganisationAlias",
     "Person",
@@ -484,4 +557,5 @@ __all__ = [
     "Source",
     "SourceBand",
     "SourceOriginal",
+    "User",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from casebook.model import SourceDocument, make_id
+from casebook.model import SENSITIVITIES, SourceDocument, make_id
 from casebook.store.schema import Source, SourceBand, SourceOriginal
 
 
@@ -68,7 +68,7 @@ def add_source(
         captured_at=captured_at,
         language=document.language,
         reliability=document.extra.get("reliability"),
-        sensitivity=document.extra.get("sensitivity", "internal"),
+        sensitivity=_sensitivity(document.extra.get("sensitivity", "internal")),
         text=document.text,
         text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
         near_duplicate_of=near_duplicate[0] if near_duplicate else None,
@@ -79,6 +79,12 @@ def add_source(
     session.add(source)
     session.add(SourceOriginal(source_id=source.id, content=document.original))
     return source
+
+
+def _sensitivity(stated: str) -> str:
+    # A misspelt level ("restriced", "secret") is read as the strictest, never the laxest.
+    level = stated.strip().lower()
+    return level if level in SENSITIVITIES else "restricted"
 
 
 def add_bands(session: Session, bands: Sequence[tuple[int, str]]) -> None:
@@ -114,17 +120,26 @@ class SearchHit:
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
-def search(session: Session, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-    """Sources matching every word of `query`, best first. Words only: no query syntax."""
+def search(
+    session: Session,
+    query: str,
+    limit: int = 20,
+    offset: int = 0,
+    levels: Sequence[str] = SENSITIVITIES,
+) -> list[SearchHit]:
+    """Sources of these sensitivities matching every word of `query`, best first. Words
+    only: no query syntax."""
     terms = _TERM.findall(query)
-    if not terms:
+    if not terms or not levels:
         return []
     if session.get_bind().dialect.name == "sqlite":
-        return _search_sqlite(session, terms, limit, offset)
-    return _search_postgresql(session, terms, limit, offset)
+        return _search_sqlite(session, terms, limit, offset, levels)
+    return _search_postgresql(session, terms, limit, offset, levels)
 
 
-def _search_sqlite(session: Session, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+def _search_sqlite(
+    session: Session, terms: list[str], limit: int, offset: int, levels: Sequence[str]
+) -> list[SearchHit]:
     # Each term quoted, so user input can never be read as FTS5 syntax.
     match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
     rows = session.execute(
@@ -132,24 +147,26 @@ def _search_sqlite(session: Session, terms: list[str], limit: int, offset: int) 
             "SELECT s.id, s.title, s.published_at, "
             "snippet(source_fts, 1, '[', ']', '…', 12) AS snippet "
             "FROM source_fts JOIN sources s ON s.seq = source_fts.rowid "
-            "WHERE source_fts MATCH :match ORDER BY rank LIMIT :limit OFFSET :offset"
-        ),
-        {"match": match, "limit": limit, "offset": offset},
+            "WHERE source_fts MATCH :match AND s.sensitivity IN :levels "
+            "ORDER BY rank LIMIT :limit OFFSET :offset"
+        ).bindparams(bindparam("levels", expanding=True)),
+        {"match": match, "limit": limit, "offset": offset, "levels": list(levels)},
     )
     return [_hit(row) for row in rows]
 
 
 def _search_postgresql(
-    session: Session, terms: list[str], limit: int, offset: int
+    session: Session, terms: list[str], limit: int, offset: int, levels: Sequence[str]
 ) -> list[SearchHit]:
     rows = session.execute(
         text(
             "SELECT id, title, published_at, "
             "ts_headline('simple', text, q, 'StartSel=[,StopSel=],MaxWords=24') AS snippet "
             "FROM sources, plainto_tsquery('simple', :query) q "
-            "WHERE search @@ q ORDER BY ts_rank(search, q) DESC, id LIMIT :limit OFFSET :offset"
-        ),
-        {"query": " ".join(terms), "limit": limit, "offset": offset},
+            "WHERE search @@ q AND sensitivity IN :levels "
+            "ORDER BY ts_rank(search, q) DESC, id LIMIT :limit OFFSET :offset"
+        ).bindparams(bindparam("levels", expanding=True)),
+        {"query": " ".join(terms), "limit": limit, "offset": offset, "levels": list(levels)},
     )
     return [_hit(row) for row in rows]
 

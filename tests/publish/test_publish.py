@@ -110,10 +110,7 @@ def test_publish_names_a_minor_only_after_an_audited_override(store: Store, tmp_
     assert (
         "wai-man" not in _everything(tmp_path / "after").lower()
     )  # restricted persons never appear
-    with store.session("lead") as session:
-        session.execute(
-            update(Person).where(Person.id == ids["minor"]).values(sensitivity="public")
-        )
+    grade(store, LEAD, "person", ids["minor"], "public")  # an admin's second decision
     publish(store, RULE, tmp_path / "named", AS_OF, actor="lead")
     assert "wai-man" in _everything(tmp_path / "named").lower()
 

@@ -622,7 +622,8 @@ def grade(store: Store, actor: Actor, kind: str, record_id: str, level: str) -> 
         _may_touch(session, level)
         if record.sensitivity == level:
             raise ReviewError(f"{kind} {record_id} is already {level}")
-        if kind == "person" and getattr(record, "is_minor", False) and level != "restricted":
+        named = kind == "person" and minor_override(session, record_id) is not None
+        if kind == "person" and record.is_minor and level != "restricted" and not named:
             raise ReviewError(
                 f"person {record_id} is a minor and stays restricted; to name them in "
                 "publications a reviewer records why: `casebook review override-minor`"

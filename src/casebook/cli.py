@@ -1199,6 +1199,17 @@ def _converted(conversion: object) -> None:
     )
 
 
+def _authorise(ctx: typer.Context, action: str, key: Key | None) -> None:
+    """Whole-store operations act as a named user too: `import` (admins) to convert or
+    replace the store, `export` of restricted records to copy it."""
+    settings: Config = ctx.obj
+    store = open_store(settings.db, migrate=False, key=key)
+    try:
+        require(_acting(store, settings), action, "restricted")
+    finally:
+        store.close()
+
+
 @db_app.command("encrypt")
 def db_encrypt(
     ctx: typer.Context, new_key_file: Annotated[Path | None, _NEW_KEY_FILE] = None
@@ -1209,6 +1220,7 @@ def db_encrypt(
 
     with _errors_as_one_line():
         path = _store_file(ctx)
+        _authorise(ctx, "import", None)
         key = configured_key(ctx.obj) if new_key_file is None else None
         _converted(encryption.encrypt(path, key or new_key(new_key_file, _ask())))
 
@@ -1223,6 +1235,7 @@ def db_decrypt(ctx: typer.Context) -> None:
         key = _key(ctx, path)
         if key is None:
             fail("give the store's key: CASEBOOK_KEY_FILE, CASEBOOK_KEY or --key-prompt")
+        _authorise(ctx, "import", key)
         _converted(encryption.decrypt(path, key))
 
 
@@ -1239,6 +1252,7 @@ def db_rekey(
         old = _key(ctx, path)
         if old is None:
             fail("give the store's current key: CASEBOOK_KEY_FILE, CASEBOOK_KEY or --key-prompt")
+        _authorise(ctx, "import", old)
         _converted(encryption.rekey(path, old, new_key(new_key_file, _ask())))
 
 
@@ -1253,7 +1267,9 @@ def backup_command(
 
     with _errors_as_one_line():
         settings: Config = ctx.obj
-        report = backup(settings.db, destination, _key(ctx, sqlite_path(settings.db)), force=force)
+        key = _key(ctx, sqlite_path(settings.db))
+        _authorise(ctx, "export", key)
+        report = backup(settings.db, destination, key, force=force)
     _print_backup("backup written and verified", report)
 
 
@@ -1271,6 +1287,9 @@ def restore_command(
 
     with _errors_as_one_line():
         key = _key(ctx, backup_file)
+        current = sqlite_path(ctx.obj.db)
+        if current is None or current.exists():  # replacing a store: its admin decides
+            _authorise(ctx, "import", _key(ctx, current) if current else None)
         report = restore(ctx.obj.db, backup_file, key, force=force, sha256=sha256)
     _print_backup("store restored from a verified backup", report)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from casebook.config import Config
 from casebook.ingest.service import ingest
+from casebook.security.accounts import add_first_admin
 from casebook.security.keys import Key
 from casebook.store import exchange
 from casebook.store.engine import open_store
@@ -18,6 +19,7 @@ from casebook.store.schema import Person
 
 # A name that must never be readable in any file once the store is encrypted.
 MARKER = "Zxqvorth Ho-kwok-wai"
+ADMIN_PASSWORD = "a long enough test password"
 ENV = {**os.environ, "CASEBOOK_USER": "tester", "COLUMNS": "200"}
 
 
@@ -40,6 +42,7 @@ def make_store(path: Path, key: Key | None = None, reports: int = 12, size: int 
         assert all(o.result.name == "INGESTED" for o in outcomes)
         with store.session("tester") as session:
             session.add(Person(id="p-marker", name=MARKER, notes=f"detained; {MARKER}"))
+        add_first_admin(store, "tester", ADMIN_PASSWORD)  # whole-store commands need an admin
     finally:
         store.close()
 

@@ -171,3 +171,26 @@ def test_backup_of_postgresql_uses_pg_dump(postgres: PostgresServer, tmp_path: P
     assert dump.read_bytes().startswith(b"PGDMP") and report.sha256 == file_sha256(dump)
     with pytest.raises(BackupError, match="pg_restore"):
         restore(database, dump, None)
+
+
+def test_backup_and_conversions_need_an_admin_or_a_cleared_exporter(
+    plain: Path, tmp_path: Path
+) -> None:
+    from casebook.security.accounts import add_user
+    from casebook.security.permissions import Actor
+    from casebook.store.engine import open_store
+
+    store = open_store(url(plain))
+    try:
+        add_user(store, Actor("tester", "admin"), "watcher", "viewer", "a long viewer password")
+    finally:
+        store.close()
+    before = file_sha256(plain)
+    env = {**ENV, "CASEBOOK_USER": "watcher"}
+    runs = [(["backup", str(tmp_path / "b.sqlite")], env),
+            (["db", "encrypt"], {**env, "CASEBOOK_KEY": "k" * 20})]  # fmt: skip
+    for args, with_env in runs:
+        result = casebook("--db", url(plain), *args, env=with_env)
+        assert result.returncode == 1, args
+        assert "watcher" in result.stderr and "Traceback" not in result.stderr
+    assert file_sha256(plain) == before and not (tmp_path / "b.sqlite").exists()

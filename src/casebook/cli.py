@@ -981,11 +981,14 @@ def review_grade(
     kind: Annotated[str, typer.Argument(help="source, person, organisation or event")],
     record: Annotated[str, typer.Argument(metavar="ID")],
     level: Annotated[str, typer.Argument(help="public, internal or restricted")],
+    field: Annotated[
+        str | None, typer.Option(help="Grade one field (e.g. place) instead of the record.")
+    ] = None,
 ) -> None:
-    """Set a record's sensitivity: only public records are ever published."""
+    """Set a record's (or one field's) sensitivity: only public ones are ever published."""
     from casebook.review.actions import grade
 
-    _decide(ctx, lambda store, actor: grade(store, actor, kind, record, level))
+    _decide(ctx, lambda store, actor: grade(store, actor, kind, record, level, field))
 
 
 @review_app.command("next")

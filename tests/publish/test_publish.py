@@ -190,3 +190,20 @@ def test_publish_never_emits_a_restricted_value(
         assert marker.lower() not in _everything(folder / "out").lower()
     finally:
         store.close()
+
+
+def test_publish_leaves_out_a_field_graded_apart_from_its_record(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = _record(store)
+    grade(store, LEAD, "person", ids["adult"], "public")
+    grade(store, LEAD, "event", ids["adult_event"], "restricted", field="date")
+    grade(store, LEAD, "person", ids["adult"], "internal", field="name")
+    with pytest.raises(ReviewError, match="no field 'colour'"):
+        grade(store, LEAD, "event", ids["adult_event"], "public", field="colour")
+    publish(store, RULE, tmp_path / "out", AS_OF, actor="lead")
+    events = {e["id"]: e for e in json.loads((tmp_path / "out/events.json").read_text())}
+    adult = events[ids["adult_event"]]
+    assert adult["date"] is None and adult["date_precision"] is None and adult["law"] == "hk.nsl"
+    assert events[ids["minor_event"]]["date"] == "2021-03-02"
+    assert "siu-ming" not in _everything(tmp_path / "out").lower()

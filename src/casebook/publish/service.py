@@ -103,6 +103,16 @@ class Redactor:
     secret: bytes
     levels: tuple[str, ...]
     named_minors: frozenset[str]
+    field_grades: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    def shows(self, entity: str, record_id: str, name: str) -> bool:
+        """A field graded apart from its record is shown only if its own grade allows."""
+        graded = self.field_grades.get((entity, record_id), {}).get(name)
+        return graded is None or graded in self.levels
+
+    def keep(self, entity: str, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` (field name → value) with every field graded non-public set to None."""
+        return {k: v if self.shows(entity, record_id, k) else None for k, v in values.items()}
 
     def pseudonym(self, person_id: str) -> str:
         digest = hmac.new(self.secret, person_id.encode("utf-8"), hashlib.sha256).digest()
@@ -115,12 +125,18 @@ class Redactor:
         shown = row is not None and row.sensitivity in self.levels
         if shown and (not minor or person_id in self.named_minors):
             assert row is not None
-            return {"ref": person_id, "name": row.name, "age": age}
+            return {
+                "ref": person_id,
+                "name": row.name if self.shows("person", person_id, "name") else None,
+                "age": age,
+            }
         return {"ref": self.pseudonym(person_id), "name": None, "age_band": age_band(age)}
 
     def organisation(self, row: stored.NamedRow | None, organisation_id: str) -> dict[str, Any]:
         if row is not None and row.sensitivity in self.levels:
-            return {"ref": organisation_id, "name": row.name}
+            return self.keep(
+                "organisation", organisation_id, {"ref": organisation_id, "name": row.name}
+            )
         return {"ref": self.pseudonym(organisation_id), "name": None}
 
     def source(self, row: stored.SourceRow | None, source_id: str) -> dict[str, Any]:
@@ -128,10 +144,9 @@ class Redactor:
             return {"ref": self.pseudonym(source_id), "citation": "restricted source"}
         published = row.published.isoformat() if row.published else None
         if row.sensitivity in self.levels:
-            return {
-                "ref": source_id, "title": row.title, "publisher": row.publisher,
-                "url": row.url, "published": published,
-            }  # fmt: skip
+            shown = {"ref": source_id, "title": row.title, "publisher": row.publisher,
+                     "url": row.url, "published_at": published}  # fmt: skip
+            return self.keep("source", source_id, shown)
         return {"ref": self.pseudonym(source_id), "citation": _citation(row.publisher, published)}
 
 
@@ -166,7 +181,8 @@ def _redactor(session: Any, rule: PublishingRule) -> Redactor:
     for person_id in stored.minor_persons(session):
         if minor_override(session, person_id) is not None:
             overridden.add(person_id)
-    return Redactor(secret, rule.sensitivity, frozenset(overridden))
+    grades = stored.field_grades(session)
+    return Redactor(secret, rule.sensitivity, frozenset(overridden), grades)
 
 
 def _add_records(
@@ -209,12 +225,16 @@ def _event_json(
     redactor: Redactor,
     reports: dict[str, stored.SourceRow],
 ) -> dict[str, Any]:
+    graded = redactor.keep("event", event.id, {
+        "date": event.date.isoformat() if event.date else None, "law_id": event.law,
+        "offence_id": event.offence, "count": event.count,
+        "sentence_months": event.sentence_months,
+    })  # fmt: skip
     return {
-        "id": event.id, "type": event.type,
-        "date": event.date.isoformat() if event.date else None,
-        "date_precision": event.precision, "law": event.law, "offence": event.offence,
-        "count": event.count, "sentence_months": event.sentence_months,
-        "participants": shown,
+        "id": event.id, "type": event.type, "date": graded["date"],
+        "date_precision": event.precision if graded["date"] else None,
+        "law": graded["law_id"], "offence": graded["offence_id"], "count": graded["count"],
+        "sentence_months": graded["sentence_months"], "participants": shown,
         "sources": [redactor.source(reports.get(s), s)["ref"] for s in event.sources],
     }  # fmt: skip
 

@@ -39,6 +39,7 @@ from casebook.store.schema import (
     Event,
     EventMerge,
     EventParticipant,
+    FieldSensitivity,
     IdentityLink,
     Mention,
     MinorOverride,
@@ -603,23 +604,17 @@ GRADABLE: dict[str, type[Source | Person | Organisation | Event]] = {
 }  # fmt: skip
 
 
-def grade(store: Store, actor: Actor, kind: str, record_id: str, level: str) -> Decision:
+def grade(
+    store: Store, actor: Actor, kind: str, record_id: str, level: str, field: str | None = None
+) -> Decision:
     """Set how sensitive a source, person, organisation or event is (public / internal /
-    restricted). Only `public` records are ever published; a minor stays restricted."""
+    restricted), or one field of it. Only public records and fields are ever published;
+    a minor stays restricted unless a reviewer recorded why they may be named."""
 
     def work(session: Session) -> str:
-        table = GRADABLE.get(kind)
-        if table is None:
-            raise ReviewError(f"cannot grade a {kind!r}; gradable: {', '.join(GRADABLE)}")
-        if level not in SENSITIVITIES:
-            raise ReviewError(f"no sensitivity {level!r}; use one of {', '.join(SENSITIVITIES)}")
-        # By id, not primary key: a source's key is its sequence number.
-        query = select(table).where(table.id == record_id).with_for_update()
-        record: Any = session.scalars(query).first()
-        if record is None:
-            raise NotFoundError(f"no {kind} {record_id}")
-        _may_touch(session, record.sensitivity)
-        _may_touch(session, level)
+        record = _gradable(session, kind, record_id, level)
+        if field is not None:
+            return _grade_field(session, kind, record, field, level)
         if record.sensitivity == level:
             raise ReviewError(f"{kind} {record_id} is already {level}")
         named = kind == "person" and minor_override(session, record_id) is not None
@@ -632,6 +627,38 @@ def grade(store: Store, actor: Actor, kind: str, record_id: str, level: str) -> 
         return f"{kind} {record_id} is now {level}"
 
     return _act(store, actor, "grade", work)
+
+
+def _gradable(session: Session, kind: str, record_id: str, level: str) -> Any:
+    table = GRADABLE.get(kind)
+    if table is None:
+        raise ReviewError(f"cannot grade a {kind!r}; gradable: {', '.join(GRADABLE)}")
+    if level not in SENSITIVITIES:
+        raise ReviewError(f"no sensitivity {level!r}; use one of {', '.join(SENSITIVITIES)}")
+    # By id, not primary key: a source's key is its sequence number.
+    query = select(table).where(table.id == record_id).with_for_update()
+    record: Any = session.scalars(query).first()
+    if record is None:
+        raise NotFoundError(f"no {kind} {record_id}")
+    _may_touch(session, record.sensitivity)
+    _may_touch(session, level)
+    return record
+
+
+def _grade_field(session: Session, kind: str, record: Any, field: str, level: str) -> str:
+    fields = [c.key for c in GRADABLE[kind].__table__.columns if c.key not in ("id", "seq")]
+    if field not in fields:
+        raise ReviewError(f"a {kind} has no field {field!r}; fields: {', '.join(fields)}")
+    graded = session.get(FieldSensitivity, (kind, record.id, field))
+    if graded is None:
+        session.add(
+            FieldSensitivity(entity=kind, record_id=record.id, field=field, sensitivity=level)
+        )
+    elif graded.sensitivity == level:
+        raise ReviewError(f"{kind} {record.id} {field} is already {level}")
+    else:
+        graded.sensitivity = level
+    return f"{kind} {record.id} {field} is now {level}"
 
 
 def override_of(store: Store, person_id: str) -> MinorOverride | None:

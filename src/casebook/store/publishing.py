@@ -20,6 +20,7 @@ from casebook.store.schema import (
     EventEvidence,
     EventParticipant,
     Evidence,
+    FieldSensitivity,
     Organisation,
     Person,
     Source,
@@ -161,3 +162,15 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 def minor_persons(session: Session) -> list[str]:
     """Every person marked as a minor."""
     return list(session.scalars(select(Person.id).where(Person.is_minor.is_(True))))
+
+
+def field_grades(session: Session) -> dict[tuple[str, str], dict[str, str]]:
+    """Every field graded apart from its record: (entity, record id) → {field: level}."""
+    grades: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    query = select(
+        FieldSensitivity.entity, FieldSensitivity.record_id, FieldSensitivity.field,
+        FieldSensitivity.sensitivity,
+    )  # fmt: skip
+    for entity, record_id, field, level in session.execute(query):
+        grades[(entity, record_id)][field] = level
+    return dict(grades)

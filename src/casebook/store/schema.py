@@ -508,6 +508,20 @@ class CountState(Base):
     audit_hash: Mapped[str] = mapped_column(String(64))
 
 
+class FieldSensitivity(Base):
+    """One field of a record graded apart from the record: an event's place `restricted`
+    while the event is `public`, say. A field without a grade has its record's."""
+
+    __tablename__ = "field_sensitivity"
+
+    entity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    field: Mapped[str] = mapped_column(String(24), primary_key=True)
+    sensitivity: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (_sensitivity(),)
+
+
 RECORD_TABLES: tuple[type[Base], ...] = (
     Source,
     SourceOriginal,
@@ -526,6 +540,7 @@ RECORD_TABLES: tuple[type[Base], ...] = (
     IdentityLink,
     EventMerge,
     MinorOverride,
+    FieldSensitivity,
 )
 
 __all__ = [
@@ -545,6 +560,7 @@ __all__ = [
     "EventParticipant",
     "Evidence",
     "Extraction",
+    "FieldSensitivity",
     "IdentityLink",
     "LoginThrottle",
     "Mention",

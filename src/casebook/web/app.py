@@ -1,0 +1,176 @@
+"""The web app: create_app(config) builds it; `casebook serve` runs it under uvicorn.
+
+Middleware, outermost first: a request size limit; the session cookie (loaded before the
+route, renewed after) and the security headers on every response. Routes are in
+`pages.py` (HTML) and `api.py` (JSON under /api/v1); every one of them asks
+`web.auth.acting`, which checks the permission `web/routes.py` lists for it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from casebook.config import Config, load_config
+from casebook.errors import CasebookError
+from casebook.store.engine import open_store
+from casebook.web import api, errors, pages
+from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, new_session
+
+SECRET_ENV = "CASEBOOK_WEB_SECRET"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SizeLimit:
+    """Refuse a request body over `limit` bytes (413), declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"type":"about:blank","title":"request too large","status":413,'
+        + f'"detail":"a request may carry at most {limit // (1024 * 1024)} MB"}}'.encode()
+    )
+    headers = [(b"content-type", b"application/problem+json")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _templates() -> Jinja2Templates:
+    folder = resources.files("casebook.web") / "templates"
+    environment = Environment(loader=FileSystemLoader(str(folder)), autoescape=True)
+    return Jinja2Templates(env=environment)
+
+
+def create_app(config: Config, secret: bytes | None = None) -> FastAPI:
+    """The app over the store `config.db`; `secret` signs session cookies (every worker of
+    one deployment must share it)."""
+    app = FastAPI(
+        title="casebook",
+        version="1",
+        description="Evidence-backed case tracker: the JSON API (docs/web.md).",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.config = config
+    app.state.store = open_store(config.db)
+    app.state.signer = Signer(secret or secrets.token_bytes(32))
+    app.state.templates = _templates()
+    app.state.chart_cache = {}
+    static = resources.files("casebook.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.add_exception_handler(CasebookError, errors.casebook_error)
+    app.add_exception_handler(RequestValidationError, errors.validation_error)
+    app.add_exception_handler(HTTPException, errors.http_error)
+    app.add_exception_handler(Exception, errors.unexpected_error)
+    app.middleware("http")(_session_and_headers)
+    limit = config.max_document_bytes + 1024 * 1024
+    app.add_middleware(SizeLimit, limit=limit)
+    app.router.on_shutdown.append(app.state.store.close)
+    return app
+
+
+async def _session_and_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    signer: Signer = request.app.state.signer
+    loaded = signer.load(request.cookies.get(COOKIE))
+    request.state.session = loaded or new_session(None)
+    response = await call_next(request)
+    session = request.state.session
+    if session is None:
+        response.delete_cookie(COOKIE, path="/")
+    elif session is not loaded and not request.url.path.startswith(("/api/", "/static/")):
+        response.set_cookie(
+            COOKIE,
+            signer.dump(session),
+            max_age=SESSION_SECONDS,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def from_environment() -> FastAPI:
+    """The app as `casebook serve` starts it in each worker: settings from the environment,
+    the session secret from CASEBOOK_WEB_SECRET (set by `serve` for its workers)."""
+    secret = os.environ.get(SECRET_ENV)
+    return create_app(load_config({}), bytes.fromhex(secret) if secret else None)
+
+
+def serve(config: Config, host: str, port: int, workers: int, **options: Any) -> None:
+    """Run the app under uvicorn with `workers` processes sharing one store and secret."""
+    import uvicorn
+
+    os.environ["CASEBOOK_DB"] = config.db
+    os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
+    uvicorn.run(
+        "casebook.web.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        **options,
+    )

@@ -96,6 +96,13 @@ def test_review_api_bad_edit_value_is_422_naming_the_field(server: Server) -> No
     assert "count" in response.json()["detail"]
 
 
+def _act(
+    client: httpx.Client, path: str, version: int, start: threading.Barrier, statuses: list[int]
+) -> None:
+    start.wait()
+    statuses.append(client.post(path, json={"version": version}).status_code)
+
+
 def race(servers: list[Server], event_ids: list[tuple[str, int]]) -> list[list[int]]:
     """Two reviewers (one per server) act on each event at the same moment."""
     clients = [s.api(role) for s, role in zip(servers, ("reviewer", "editor"), strict=True)]
@@ -103,16 +110,13 @@ def race(servers: list[Server], event_ids: list[tuple[str, int]]) -> list[list[i
     for event_id, version in event_ids:
         start = threading.Barrier(2)
         statuses: list[int] = []
-
-        def act(client: httpx.Client, action: str) -> None:
-            start.wait()
-            path = f"/api/v1/review/{event_id}/{action}"  # noqa: B023
-            statuses.append(client.post(path, json={"version": version}).status_code)  # noqa: B023
-
         threads = [
-            threading.Thread(target=act, args=(clients[0], "confirm")),
-            threading.Thread(target=act, args=(clients[1], "reject")),
-        ]
+            threading.Thread(
+                target=_act, args=(client, f"/api/v1/review/{event_id}/{action}", version,
+                                   start, statuses),
+            )
+            for client, action in zip(clients, ("confirm", "reject"), strict=True)
+        ]  # fmt: skip
         for thread in threads:
             thread.start()
         for thread in threads:

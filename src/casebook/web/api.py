@@ -338,6 +338,13 @@ def extract(request: Request, actor: Acting) -> Json:
     return dataclasses.asdict(service.extract(request.app.state.store, config))
 
 
+@router.post("/resolve")
+def resolve(request: Request, actor: Acting) -> Json:
+    """Link names to persons, merge duplicate events, chain cases."""
+    config = dataclasses.replace(request.app.state.config, user=actor.name)
+    return dataclasses.asdict(service.resolve(request.app.state.store, config))
+
+
 @router.get("/audit")
 def audit(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 50) -> Json:
     """The audit log, newest first (admins): who changed which record when."""

@@ -340,6 +340,14 @@ def extract(request: Request, actor: Acting) -> Response:
                   partial="_extracted.html")  # fmt: skip
 
 
+@router.post("/resolve")
+def resolve(request: Request, actor: Acting) -> Response:
+    config = dataclasses.replace(request.app.state.config, user=actor.name)
+    resolved = service.resolve(request.app.state.store, config)
+    return render(request, "ingest.html", actor, outcomes=None, extracted=None,
+                  resolved=resolved, partial="_resolved.html")  # fmt: skip
+
+
 # --- Audit -----------------------------------------------------------------------------
 
 

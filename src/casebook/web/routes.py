@@ -50,6 +50,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/ingest"): "ingest",
     ("POST", "/ingest/feed"): "ingest",
     ("POST", "/extract"): "extract",
+    ("POST", "/resolve"): "resolve",
     # The log names every record touched, restricted ones too: admins only.
     ("GET", "/audit"): "manage_users",
 }
@@ -78,6 +79,7 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/review/undo"): "merge",
     ("POST", f"{API}/check"): "count",
     ("POST", f"{API}/extract"): "extract",
+    ("POST", f"{API}/resolve"): "resolve",
     ("GET", f"{API}/audit"): "manage_users",
 }
 

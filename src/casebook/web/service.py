@@ -234,3 +234,28 @@ def extract(store: Store, config: Config) -> Extracted:
     runs = list(extract_record(store, config, RuleExtractor.default(config.jurisdiction)))
     last = runs[-1] if runs else None
     return Extracted(last.sources_done if last else 0, last.events if last else 0)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    mentions: int
+    linked: int
+    queued: int
+    persons_created: int
+    events_merged: int
+    cases_created: int
+
+
+def resolve(store: Store, config: Config) -> Resolved:
+    """Link names, merge duplicate events, chain cases (`casebook resolve`)."""
+    from casebook.resolve.cases import chain_cases
+    from casebook.resolve.events import merge_duplicate_events
+    from casebook.resolve.service import resolve_record
+
+    identities = resolve_record(store, config)
+    merges = merge_duplicate_events(store, config)
+    cases = chain_cases(store, config)
+    return Resolved(
+        identities.mentions, identities.auto, identities.queued, identities.persons_created,
+        merges.merged, cases.cases_created,
+    )  # fmt: skip

@@ -10,16 +10,17 @@ import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from casebook.review.actions import EDITABLE
 from casebook.security.permissions import Actor, readable_levels, require
 from casebook.store import browse
 from casebook.web import params, service
 from casebook.web.auth import acting
-from casebook.web.params import PageNumber, PageSize
+from casebook.web.params import DATE_PATTERN, DateQuery, PageNumber, PageSize
 from casebook.web.routes import API
 
 PROBLEM = {
@@ -40,7 +41,7 @@ PROBLEM = {
     },
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM for status in (401, 403, 404, 409, 413, 422)
+    status: PROBLEM for status in (400, 401, 403, 404, 405, 409, 413, 422)
 }
 router = APIRouter(prefix=API, responses=ERRORS, tags=["casebook"])
 Acting = Annotated[Actor, Depends(acting)]
@@ -60,7 +61,7 @@ def _plain(row: Any) -> Json:
 
 
 @router.get("/figures")
-def figures(request: Request, actor: Acting, as_of: str | None = None) -> list[Json]:
+def figures(request: Request, actor: Acting, as_of: DateQuery = "") -> list[Json]:
     """Every shipped rule's figure (without the item lists) with the published totals."""
     day = params.day(as_of, "as_of") or dt.date.today()
     found = service.dashboard(request.app.state.store, request.app.state.config, day)
@@ -69,7 +70,11 @@ def figures(request: Request, actor: Acting, as_of: str | None = None) -> list[J
 
 @router.get("/figures/{rule_id}")
 def figure(
-    request: Request, actor: Acting, rule_id: str, as_of: str | None = None, by: str | None = None
+    request: Request,
+    actor: Acting,
+    rule_id: str,
+    as_of: DateQuery = "",
+    by: Literal["month", "law", "offence", "age", "outcome"] | None = None,
 ) -> Json:
     """One Figure, as `casebook count RULE --as-of D --json` prints it."""
     day = params.day(as_of, "as_of") or dt.date.today()
@@ -99,7 +104,7 @@ class NewSource(BaseModel):
     title: str | None = Field(default=None, max_length=1000)
     publisher: str | None = Field(default=None, max_length=1000)
     url: str | None = Field(default=None, max_length=4000)
-    published: dt.date | None = None
+    published: str | None = Field(default=None, pattern=DATE_PATTERN)
 
 
 @router.post("/sources", status_code=201)
@@ -107,7 +112,7 @@ def add_source(request: Request, actor: Acting, source: NewSource) -> list[Json]
     """Ingest one report, as `casebook ingest FILE --title ... --published ...` does."""
     metadata = service.Metadata(
         title=source.title, url=source.url, publisher=source.publisher,
-        published_at=source.published,
+        published_at=params.day(source.published, "published"),
     )  # fmt: skip
     config = dataclasses.replace(request.app.state.config, user=actor.name)
     with tempfile.TemporaryDirectory(prefix="casebook-api-") as folder:
@@ -141,8 +146,8 @@ def events(
     actor: Acting,
     type: str = "",
     law: str = "",
-    since: str = "",
-    until: str = "",
+    since: DateQuery = "",
+    until: DateQuery = "",
     status: str = "",
     page: PageNumber = 1,
     size: PageSize = 25,
@@ -213,7 +218,7 @@ class Versioned(BaseModel):
 
 
 class FieldEdit(Versioned):
-    field: str = Field(max_length=32)
+    field: Literal[EDITABLE]  # type: ignore[valid-type]
     value: str = Field(max_length=1000, description="The new value; '-' clears it.")
 
 
@@ -320,14 +325,15 @@ def undo(request: Request, actor: Acting, body: DecisionId) -> Json:
 
 class CheckRequest(BaseModel):
     text: str = Field(min_length=1, max_length=2_000_000)
-    published: dt.date
+    published: str = Field(pattern=DATE_PATTERN)
 
 
 @router.post("/check")
 def check(request: Request, actor: Acting, body: CheckRequest) -> list[Json]:
     """Every claim in the text with its verdict (`casebook check --json`, one per claim)."""
     app = request.app
-    result = service.check(app.state.store, app.state.config, body.text, body.published)
+    day = params.day(body.published, "published") or dt.date.today()
+    result = service.check(app.state.store, app.state.config, body.text, day)
     return [verdict.as_json() for verdict in result.verdicts]
 
 

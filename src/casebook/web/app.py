@@ -29,6 +29,8 @@ from casebook.web import api, errors, pages
 from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, new_session
 
 SECRET_ENV = "CASEBOOK_WEB_SECRET"
+TITLE, VERSION = "casebook", "1"
+DESCRIPTION = "Evidence-backed case tracker: the JSON API (docs/web.md)."
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -98,9 +100,9 @@ def create_app(config: Config, secret: bytes | None = None) -> FastAPI:
     """The app over the store `config.db`; `secret` signs session cookies (every worker of
     one deployment must share it)."""
     app = FastAPI(
-        title="casebook",
-        version="1",
-        description="Evidence-backed case tracker: the JSON API (docs/web.md).",
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
     )

@@ -8,9 +8,12 @@ pages with the error page.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from casebook.errors import AuditError, CasebookError, NotFoundError, StoreError
@@ -19,6 +22,7 @@ from casebook.security.accounts import LoginError
 from casebook.security.permissions import PermissionDenied
 from casebook.web.auth import CsrfError, LoginRequired, is_api
 
+_KNOWN = {status.value for status in HTTPStatus}
 # Most specific first: ConflictError is a ReviewError, which would be 422.
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFoundError, 404, "not found"),
@@ -39,11 +43,15 @@ def status_of(error: Exception) -> tuple[int, str]:
     return 500, "internal error"
 
 
-def problem(request: Request, status: int, title: str, detail: str) -> Response:
+def problem(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
     """One error, as problem+json for the API or the error page for a browser."""
+    headers = dict(headers or {})
     if is_api(request):
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(
             body, status_code=status, media_type="application/problem+json", headers=headers
         )
@@ -53,6 +61,7 @@ def problem(request: Request, status: int, title: str, detail: str) -> Response:
         "error.html",
         {"status": status, "title": title, "detail": detail},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -77,7 +86,24 @@ async def validation_error(request: Request, error: Exception) -> Response:
 
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    return problem(request, error.status_code, "error", str(error.detail))
+    title = HTTPStatus(error.status_code).phrase.lower() if error.status_code in _KNOWN else "error"
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(request, error.status_code, title, str(error.detail), headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    from casebook.web import api, pages
+
+    path = request.url.path
+    methods: set[str] = set()
+    for router in (pages.router, api.router):
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(path):
+                methods |= route.methods or set()
+    return sorted(methods)
 
 
 async def unexpected_error(request: Request, error: Exception) -> Response:

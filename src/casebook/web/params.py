@@ -11,6 +11,9 @@ from casebook.errors import UsageError
 from casebook.store.browse import EventFilter
 
 MAX_SIZE = 100
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# A YYYY-MM-DD query parameter; empty means "not given".
+DateQuery = Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_SIZE)]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -19,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +26,7 @@ from casebook.config import Config, load_config
 from casebook.errors import CasebookError
 from casebook.store.engine import open_store
 from casebook.web import api, errors, pages
-from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, new_session
+from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, WebSession, new_session
 
 SECRET_ENV = "CASEBOOK_WEB_SECRET"
 TITLE, VERSION = "casebook", "1"
@@ -119,38 +119,66 @@ def create_app(config: Config, secret: bytes | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(HTTPException, errors.http_error)
     app.add_exception_handler(Exception, errors.unexpected_error)
-    app.middleware("http")(_session_and_headers)
+    app.add_middleware(SessionAndHeaders, signer=app.state.signer)
     limit = config.max_document_bytes + 1024 * 1024
     app.add_middleware(SizeLimit, limit=limit)
     app.router.on_shutdown.append(app.state.store.close)
     return app
 
 
-async def _session_and_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    signer: Signer = request.app.state.signer
-    loaded = signer.load(request.cookies.get(COOKIE))
-    request.state.session = loaded or new_session(None)
-    response = await call_next(request)
-    session = request.state.session
-    if session is None:
-        response.delete_cookie(COOKIE, path="/")
-    elif session is not loaded and not request.url.path.startswith(("/api/", "/static/")):
-        response.set_cookie(
-            COOKIE,
-            signer.dump(session),
-            max_age=SESSION_SECONDS,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SessionAndHeaders:
+    """Load the session cookie before the route and renew it after; add the security
+    headers to every response. Plain ASGI: cheaper than a BaseHTTPMiddleware per request."""
+
+    def __init__(self, app: ASGIApp, signer: Signer) -> None:
+        self.app = app
+        self.signer = signer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        loaded = self.signer.load(request.cookies.get(COOKIE))
+        state = scope.setdefault("state", {})
+        state["session"] = loaded or new_session(None)
+        path = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                if not path.startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+                self._cookie(headers, state.get("session"), loaded, request)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _cookie(
+        self,
+        headers: MutableHeaders,
+        session: WebSession | None,
+        loaded: WebSession | None,
+        request: Request,
+    ) -> None:
+        if session is loaded or request.url.path.startswith(("/api/", "/static/")):
+            return
+        cookie = Response()
+        if session is None:
+            cookie.delete_cookie(COOKIE, path="/")
+        else:
+            cookie.set_cookie(
+                COOKIE,
+                self.signer.dump(session),
+                max_age=SESSION_SECONDS,
+                path="/",
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
+        headers.append("set-cookie", cookie.headers["set-cookie"])
 
 
 def from_environment() -> FastAPI:
@@ -174,5 +202,7 @@ def serve(config: Config, host: str, port: int, workers: int, **options: Any) ->
         workers=workers,
         proxy_headers=True,
         server_header=False,
+        # No access log: its URLs would carry search words and record ids.
+        access_log=False,
         **options,
     )

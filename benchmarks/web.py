@@ -33,13 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from count import Record, write  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from casebook.security.accounts import add_first_admin  # noqa: E402
 from casebook.store.engine import open_store  # noqa: E402
 from casebook.store.schema import Event, Person, Source  # noqa: E402
 from casebook.store.sources import index_for_search  # noqa: E402
+from count import Record, write  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-password-1"
 TARGET_P95 = 0.200

@@ -175,3 +175,23 @@ def test_pages_unknown_event_is_a_404_page(server: Server) -> None:
     assert response.status_code == 404
     assert "no event or identity link" in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("page", ["/persons/{id}", "/api/v1/persons/{id}"])
+def test_pages_restricted_person_is_refused_without_clearance(server: Server, page: str) -> None:
+    with server.store.session("admin") as session:
+        person = session.scalars(select(Person).where(Person.name.like("%Lai%"))).first()
+        assert person is not None
+        person.sensitivity = "restricted"
+        person_id, name = person.id, person.name
+    path = page.format(id=person_id)
+    if path.startswith("/api/"):
+        refused = server.api("editor").get(path)
+        allowed = server.api("admin").get(path)
+    else:
+        refused = server.client("editor").get(path)
+        allowed = server.client("admin").get(path)
+    assert refused.status_code == 403 and name not in refused.text
+    assert allowed.status_code == 200 and name in allowed.text
+    listed = server.client("editor").get("/persons?size=100").text
+    assert person_id not in listed

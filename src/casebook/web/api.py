@@ -205,7 +205,7 @@ def organisations(
 
 
 @router.get("/review")
-def review(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 25) -> Json:
+def review(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 10) -> Json:
     """The review queue: candidate events, then queued identity links."""
     items = service.queue_page(request.app.state.store, actor, page, size)
     return _page(items, [_item(found) for found in items.items])

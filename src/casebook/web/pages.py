@@ -178,7 +178,7 @@ def organisation(
 
 
 @router.get("/review")
-def review(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 25) -> Response:
+def review(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 10) -> Response:
     items = service.queue_page(request.app.state.store, actor, page, size)
     return render(request, "review.html", actor, items=items)
 

@@ -17,16 +17,18 @@ are given to 60% of identities when that English + family name is still free.
 
 Each resolver runs in a fresh child process that reads the same mentions from a file and
 reports its own peak RSS (resource.getrusage) and that of its largest worker. Timing
-covers resolution only (mentions in memory → cluster labels). F1 is pairwise over mention
-pairs against the generated identities. Splink is "plain": the written name is cleaned
-(lower case, common titles dropped) and split into surname and given name by a simple rule
-(`split_name`: the word before a comma, else the one word in capitals, else the word beside
-a hyphenated given name, else the first word); characters, birth year (event year - age),
-organisation and case are columns; Splink's own comparisons (Jaro-Winkler on the surname,
-Levenshtein on the given name, exact on the rest), six blocking rules (`SPLINK_BLOCKING`),
-the match probability of two random records from a deterministic rule, u by random
-sampling, m by EM (blocked on surname + given name, then on case), clusters at match
-probability 0.95. None of casebook's name parsing or sound folding.
+covers resolution only (mentions in memory → cluster labels); CPU time (user + system, the
+process's threads and its workers) is printed too, since on a shared machine it drifts
+less than wall time. F1 is pairwise over mention pairs against the generated identities.
+Splink is "plain": the written name is cleaned (lower case, common titles dropped) and
+split into surname and given name by a simple rule (`split_name`: the word before a comma,
+else the one word in capitals, else the word beside a hyphenated given name, else the
+first word); characters, birth year (event year - age), organisation and case are
+columns; Splink's own comparisons (Jaro-Winkler on the surname, Levenshtein on the given
+name, exact on the rest), six blocking rules (`SPLINK_BLOCKING`), the match probability of
+two random records from a deterministic rule, u by random sampling, m by EM (blocked on
+surname + given name, then on case), clusters at match probability 0.95. None of
+casebook's name parsing or sound folding.
 Splink is a benchmark dependency only (`splink==5.0.0`), not one of casebook's.
 """
 
@@ -310,13 +312,23 @@ def child(resolver: str, data: Path, output: Path, workers: int) -> None:
     records = _load(data)
     for record in records:
         record.pop("identity")
+    cpu_before = _cpu(resource.getrusage(resource.RUSAGE_SELF))
     start = time.perf_counter()
     labels = RESOLVERS[resolver](records, workers)
     seconds = time.perf_counter() - start
-    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = {"seconds": seconds, "rss_kib": self_kib, "worker_rss_kib": workers_kib}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = {
+        "seconds": seconds,
+        "cpu_seconds": _cpu(own) + _cpu(children) - cpu_before,
+        "rss_kib": own.ru_maxrss,
+        "worker_rss_kib": children.ru_maxrss,
+    }
     output.write_text(json.dumps({**result, "labels": labels}), encoding="utf-8")
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(resolver: str, data: Path, workers: int, gold: list[str]) -> dict[str, Any]:
@@ -339,6 +351,7 @@ def _line(name: str, count: int, result: dict[str, Any]) -> str:
     peak = (result["rss_kib"] + result["worker_rss_kib"]) / 1024**2
     return (
         f"{name:<22} {result['seconds']:8.1f} s {count / result['seconds']:>10,.0f} mentions/s  "
+        f"CPU {result['cpu_seconds']:6.1f} s  "
         f"peak RSS {result['rss_kib'] / 1024**2:5.2f} GiB (+ largest worker "
         f"{result['worker_rss_kib'] / 1024**2:4.2f}; sum {peak:4.2f})  "
         f"P {result['precision']:.4f} R {result['recall']:.4f} F1 {result['f1']:.4f}  "
@@ -390,6 +403,7 @@ def _ratios(results: dict[str, dict[str, Any]]) -> None:
             continue
         print(
             f"casebook vs {name}: {other['seconds'] / ours['seconds']:.2f}x faster, "
+            f"{other['cpu_seconds'] / ours['cpu_seconds']:.2f}x less CPU time, "
             f"{ours['rss_kib'] / other['rss_kib']:.2f}x the main-process peak RSS, "
             f"F1 {ours['f1']:.4f} vs {other['f1']:.4f}"
         )

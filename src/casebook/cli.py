@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import getpass
 import json
 import os
 import secrets
@@ -29,9 +30,10 @@ from casebook.extract.base import Extractor
 from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
 from casebook.security import accounts, tokens
 from casebook.security.identity import identify
+from casebook.security.keys import Key, key_for
 from casebook.security.permissions import ACTIONS, Actor, readable_levels, require
 from casebook.store import audit, exchange
-from casebook.store.engine import Store, open_store
+from casebook.store.engine import Store, open_store, sqlite_path
 from casebook.store.sources import search as search_sources
 from casebook.store.summary import RecordSummary, summarise
 
@@ -78,14 +80,24 @@ def main(
         str | None, typer.Option(help="Who is acting (recorded in the audit log).")
     ] = None,
     config: Annotated[Path | None, typer.Option(help="A casebook.toml file.")] = None,
+    key_prompt: Annotated[
+        bool, typer.Option("--key-prompt", help="Ask for the encrypted store's key.")
+    ] = False,
 ) -> None:
     with _errors_as_one_line():
         ctx.obj = load_config({"db": db, "user": user}, toml_path=config)
+    ctx.meta["key_prompt"] = key_prompt
 
 
 def _store(ctx: typer.Context) -> Store:
     settings: Config = ctx.obj
-    return open_store(settings.db)
+    return open_store(settings.db, key=_key(ctx, sqlite_path(settings.db)))
+
+
+def _key(ctx: typer.Context, path: Path | None) -> Key | None:
+    """The store key from CASEBOOK_KEY(_FILE), or typed (--key-prompt, or needed on a TTY)."""
+    ask = getpass.getpass if sys.stdin.isatty() else None
+    return key_for(ctx.obj, path, prompt=ctx.meta.get("key_prompt", False), ask=ask)
 
 
 def _run(ctx: typer.Context, action: Callable[[Store, Config], None]) -> None:
@@ -368,17 +380,21 @@ def import_command(
 
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
-    """Check that no audit entry was edited or deleted."""
+    """Check that no audit entry, and no row of the record, was changed behind casebook's back."""
 
     def check(store: Store, config: Config, actor: Actor) -> None:
         with store.reader() as session:
             report = audit.verify(session)
+            record = audit.verify_record(session) if report.intact else None
         if not report.intact:
             fail(
                 f"audit chain broken at entry {report.broken_at}: {report.reason} "
                 f"({report.entries} entries verified before it)"
             )
-        out.print(f"audit chain intact: {report.entries} entries")
+        if record is not None and not record.intact:
+            fail(f"the record does not match its audit chain: {record.problem}")
+        rows = record.rows if record is not None else 0
+        out.print(f"audit chain intact: {report.entries} entries; all {rows} record rows match it")
 
     _run_as(ctx, "audit", check)
 
@@ -767,9 +783,16 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web app and JSON API (docs/web.md); log in with a casebook user."""
+    from casebook.security.keys import configured_key
+    from casebook.security.sqlcipher import file_kind
     from casebook.web.app import serve as run_server
 
     with _errors_as_one_line():
+        path = sqlite_path(ctx.obj.db)
+        encrypted = path is not None and path.exists() and file_kind(path) == "encrypted"
+        if encrypted and configured_key(ctx.obj) is None:
+            fail("an encrypted store is served with its key in CASEBOOK_KEY_FILE (or "
+                 "CASEBOOK_KEY): each worker process opens the store itself")  # fmt: skip
         store = _store(ctx)  # create or upgrade the store once, before the workers start
         store.close()
         run_server(ctx.obj, host, port, workers)
@@ -1129,6 +1152,130 @@ def token_list(
         out.print(table)
 
     _run_as(ctx, "read", show)
+
+
+# --- casebook db / backup / restore: encryption at rest and backups (docs/security.md) ------
+
+db_app = typer.Typer(
+    help="Encrypt, decrypt or re-key the SQLite store in place.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+_NEW_KEY_FILE = typer.Option(
+    "--new-key-file", help="File holding the new key (else CASEBOOK_NEW_KEY, else typed twice)."
+)
+
+
+def _store_file(ctx: typer.Context) -> Path:
+    path = sqlite_path(ctx.obj.db)
+    if path is None:
+        fail("encryption at rest applies to SQLite stores; see docs/security.md for PostgreSQL")
+    return path
+
+
+def _ask() -> Callable[[str], str] | None:
+    return getpass.getpass if sys.stdin.isatty() else None
+
+
+def _converted(conversion: object) -> None:
+    from casebook.security.encryption import Conversion
+
+    assert isinstance(conversion, Conversion)
+    state = "encrypted" if conversion.encrypted else "not encrypted (plain SQLite)"
+    out.print(
+        f"{conversion.path} is now {state}; verified {conversion.rows} rows "
+        f"in {conversion.tables} tables",
+        highlight=False,
+    )
+
+
+@db_app.command("encrypt")
+def db_encrypt(
+    ctx: typer.Context, new_key_file: Annotated[Path | None, _NEW_KEY_FILE] = None
+) -> None:
+    """Encrypt the store in place under CASEBOOK_KEY(_FILE), --new-key-file, or a typed key."""
+    from casebook.security import encryption
+    from casebook.security.keys import configured_key, new_key
+
+    with _errors_as_one_line():
+        path = _store_file(ctx)
+        key = configured_key(ctx.obj) if new_key_file is None else None
+        _converted(encryption.encrypt(path, key or new_key(new_key_file, _ask())))
+
+
+@db_app.command("decrypt")
+def db_decrypt(ctx: typer.Context) -> None:
+    """Write the encrypted store back as plain SQLite, in place."""
+    from casebook.security import encryption
+
+    with _errors_as_one_line():
+        path = _store_file(ctx)
+        key = _key(ctx, path)
+        if key is None:
+            fail("give the store's key: CASEBOOK_KEY_FILE, CASEBOOK_KEY or --key-prompt")
+        _converted(encryption.decrypt(path, key))
+
+
+@db_app.command("rekey")
+def db_rekey(
+    ctx: typer.Context, new_key_file: Annotated[Path | None, _NEW_KEY_FILE] = None
+) -> None:
+    """Re-encrypt the store under a new key, in place."""
+    from casebook.security import encryption
+    from casebook.security.keys import new_key
+
+    with _errors_as_one_line():
+        path = _store_file(ctx)
+        old = _key(ctx, path)
+        if old is None:
+            fail("give the store's current key: CASEBOOK_KEY_FILE, CASEBOOK_KEY or --key-prompt")
+        _converted(encryption.rekey(path, old, new_key(new_key_file, _ask())))
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    destination: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace DESTINATION.")] = False,
+) -> None:
+    """Back up the store while it is in use, then verify the backup (encrypted stays encrypted)."""
+    from casebook.store.backup import backup
+
+    with _errors_as_one_line():
+        settings: Config = ctx.obj
+        report = backup(settings.db, destination, _key(ctx, sqlite_path(settings.db)), force=force)
+    _print_backup("backup written and verified", report)
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    backup_file: Annotated[Path, typer.Argument(help="A file written by `casebook backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the existing store.")] = False,
+    sha256: Annotated[
+        str | None, typer.Option(help="Refuse unless the backup has this SHA-256.")
+    ] = None,
+) -> None:
+    """Verify a backup, then make it the store (stop the web app and other commands first)."""
+    from casebook.store.backup import restore
+
+    with _errors_as_one_line():
+        key = _key(ctx, backup_file)
+        report = restore(ctx.obj.db, backup_file, key, force=force, sha256=sha256)
+    _print_backup("store restored from a verified backup", report)
+
+
+def _print_backup(what: str, report: object) -> None:
+    from casebook.store.backup import BackupReport
+
+    assert isinstance(report, BackupReport)
+    rows = sum(report.rows.values())
+    state = "encrypted" if report.encrypted else "not encrypted"
+    out.print(
+        f"{what}: {report.path} ({state}; audit chain intact, {report.audit_entries} entries; "
+        f"{rows} rows)",
+        highlight=False,
+    )
+    out.print(f"SHA-256 {report.sha256}", highlight=False)
 
 
 def run() -> None:

@@ -61,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Identity score at or above which a mention is "
         "queued for review; below it a new person is proposed",
     ),
+    Setting(
+        "key",
+        None,
+        "Passphrase of an encrypted SQLite store (prefer key_file; never on the command line)",
+    ),
+    Setting("key_file", None, "File whose first line is the encrypted store's passphrase"),
 )
 
 
@@ -76,6 +82,8 @@ class Config:
     fetch_timeout: float = 30.0
     resolve_link_threshold: float = 0.9
     resolve_review_threshold: float = 0.5
+    key: str | None = field(default=None, repr=False)  # never shown in a repr or message
+    key_file: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -46,3 +46,15 @@ class NotFoundError(CasebookError):
 
 class UsageError(CasebookError):
     """A command was given an option value it cannot use; says which and what would do."""
+
+
+class StoreKeyError(StoreError):
+    """The store's key is missing or wrong, or a key was given for a store that has none."""
+
+
+class ConversionError(StoreError):
+    """Encrypting, decrypting or re-keying the store did not finish; the store is unchanged."""
+
+
+class BackupError(StoreError):
+    """A backup could not be written, verified or restored."""

@@ -11,10 +11,12 @@ import pytest
 from casebook.count.figures import compute_figure, month_series
 from casebook.count.rules import CountingRule, Rulebook, load_rulebook, read_rulebook
 from casebook.errors import UsageError
+from casebook.ingest.service import ingest
 from casebook.resolve.cases import chain_cases
 from casebook.resolve.events import merge_duplicate_events
 from casebook.resolve.service import resolve_record
 from casebook.review.actions import confirm_event
+from casebook.security.permissions import Actor
 from casebook.store.engine import Store
 from tests.resolve.test_service import ACTOR, add_reports, config
 
@@ -157,7 +159,7 @@ def test_figures_rule_variants_differ_for_stated_reasons(store: Store) -> None:
     assert figure(store, "nsl-arrests", "2021-12-31").lower == 1
     before = figure(store, variant, "2021-12-31", rulebook=strict)
     assert (before.lower, before.upper) == (0, 1)
-    confirm_event(store, ACTOR, event_id, None)
+    confirm_event(store, Actor(ACTOR, "reviewer"), event_id, None)
     after = figure(store, variant, "2021-12-31", rulebook=strict)
     assert (after.lower, after.upper) == (1, 1)
     assert after.record != before.record  # the review moved the record's state
@@ -423,3 +425,90 @@ def test_rulebook_answers_claims_by_type_and_law() -> None:
     assert [r.id for r in RULES.answering("arrest", "hk.poo")] == ["protest-2019-arrests"]
     assert [r.id for r in RULES.answering("org_disbanded", None)] == ["orgs-closed"]
     assert RULES.answering("arrest", None) == []
+
+
+def _variant(old: str, new: str, rule_id: str) -> tuple[Rulebook, CountingRule]:
+    text = (Path(__file__).parents[2] / "src/casebook/count/rules/hk.yaml").read_text()
+    assert old in text
+    book = read_rulebook(text.replace(old, new, 1))
+    return book, book.get(rule_id)
+
+
+def test_figures_counting_arrests_not_people_sums_each_event(store: Store) -> None:
+    add_reports(
+        store,
+        nsl_arrest("Chan Siu-ming was arrested under the NSL.", CHAN, "2021-03-01"),
+        nsl_arrest("Chan Siu-ming was arrested again under the NSL.", CHAN, "2022-03-01"),
+        nsl_arrest("Police arrested 10 people under the NSL.", [], "2022-04-01", count=10),
+    )
+    resolved(store)
+    book, arrests = _variant(
+        "    counts: persons\n    events: [arrest]\n    laws: [hk.nsl",
+        "    counts: events\n    events: [arrest]\n    laws: [hk.nsl",
+        "nsl-arrests",
+    )
+    persons = figure(store, "nsl-arrests", "2022-12-31")
+    events = figure(store, arrests, "2022-12-31", rulebook=book)
+    assert (persons.lower, persons.upper) == (10, 11)  # Chan may be among the ten
+    assert (events.lower, events.upper) == (12, 12)  # two arrests of Chan, ten of others
+
+
+def test_figures_arrests_by_a_named_unit_only(store: Store) -> None:
+    add_reports(
+        store,
+        nsl_arrest(
+            "The national security department arrested Chan Siu-ming.",
+            CHAN,
+            "2021-03-01",
+            organisations=["national security department"],
+        ),
+        nsl_arrest("Police arrested Wong Ka-yan under the NSL.", WONG, "2021-03-02"),
+    )
+    with store.session(ACTOR) as session:  # the unit acted: mark its mention as the agent
+        from sqlalchemy import update
+
+        from casebook.store.schema import Mention
+
+        session.execute(update(Mention).where(Mention.kind == "organisation").values(role="agent"))
+    resolved(store)
+    book, unit = _agents_variant()
+    found = figure(store, unit, "2021-12-31", rulebook=book)
+    # Chan: arrested by the named unit (certain); Wong: no unit named (possible only).
+    assert (found.lower, found.upper) == (1, 2)
+
+
+def _agents_variant() -> tuple[Rulebook, CountingRule]:
+    return _variant(
+        "    unknown_law: exclude\n    since: 2020-06-30\n",
+        "    unknown_law: exclude\n    agents: [national security department]\n"
+        "    since: 2020-06-30\n",
+        "nsl-arrests",
+    )
+
+
+def test_figures_facts_survive_writes_that_change_nothing_counted(
+    store: Store, tmp_path: Path
+) -> None:
+    add_reports(store, nsl_arrest("Chan Siu-ming was arrested under the NSL.", CHAN, "2021-03-01"))
+    resolved(store)
+    first = figure(store, "nsl-arrests", "2021-12-31")
+    built = _fact_ids(store)
+    report = tmp_path / "weather.txt"
+    report.write_text("A report about the weather, with no arrests in it.", encoding="utf-8")
+    list(ingest(store, config(store), [str(report)]))  # a new source: nothing counted changes
+    second = figure(store, "nsl-arrests", "2021-12-31")
+    assert _fact_ids(store) == built  # not rebuilt
+    assert second.record.seq > first.record.seq
+    assert (second.lower, second.upper, second.events) == (first.lower, first.upper, first.events)
+    add_reports(store, nsl_arrest("Wong Ka-yan was arrested under the NSL.", WONG, "2021-04-01"))
+    resolved(store)
+    assert figure(store, "nsl-arrests", "2021-12-31").lower == 2
+
+
+def _fact_ids(store: Store) -> list[int]:
+    from sqlalchemy import select
+
+    from casebook.store.schema import CountFact
+
+    with store.reader() as session:
+        return list(session.scalars(select(CountFact.id).order_by(CountFact.id)))

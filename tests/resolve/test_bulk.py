@@ -35,8 +35,7 @@ def mentions() -> list[MentionContext]:
 
 
 def test_bulk_gives_the_same_clusters_as_cluster(mentions: list[MentionContext]) -> None:
-    expected = cluster(mentions)
-    assert cluster_bulk(mentions) == expected
+    assert _partition(cluster_bulk(mentions)) == _partition(cluster(mentions))
     assert _partition(cluster_bulk(mentions, threshold=0.9)) == _partition(
         cluster(mentions, threshold=0.9)
     )
@@ -45,7 +44,7 @@ def test_bulk_gives_the_same_clusters_as_cluster(mentions: list[MentionContext])
 def test_bulk_resolve_mentions_parses_each_name_once_and_agrees() -> None:
     rows = _rows("clusters.jsonl")
     expected = cluster([MentionContext.from_dict(row) for row in rows])
-    assert resolve_mentions(rows) == expected
+    assert _partition(resolve_mentions(rows)) == _partition(expected)
 
 
 def test_bulk_mention_from_dict_equals_from_dict() -> None:
@@ -72,28 +71,62 @@ def test_bulk_keeps_namesakes_apart_when_ages_disagree() -> None:
     assert labels[0] == labels[1] and labels[2] == labels[3] and labels[0] != labels[2]
 
 
-def test_bulk_union_in_steps_gives_the_same_clusters(
+def test_bulk_untangled_components_skip_the_loop_and_agree(
+    mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every component through the pair-by-pair loop, or only the tangled ones: one result."""
+    fast = _partition(cluster_bulk(mentions))
+    monkeypatch.setattr(bulk, "_tangled", lambda component, count, *_: np.ones(count, bool))
+    assert _partition(cluster_bulk(mentions)) == fast
+
+
+@pytest.mark.parametrize("sure", [0.0, 0.9, 0.99, 1.01])
+def test_bulk_groups_joined_before_the_loop_change_nothing(
+    sure: float, mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _partition(cluster(mentions))
+    monkeypatch.setattr(bulk, "_SURE", sure)
+    real = bulk._tangled
+    tangled_once: list[bool] = []
+
+    def everything_tangled_first(component: Any, count: int, *rest: Any) -> Any:
+        # the first call decides which components go to the loop: send them all
+        if not tangled_once:
+            tangled_once.append(True)
+            return np.ones(count, bool)
+        return real(component, count, *rest)
+
+    monkeypatch.setattr(bulk, "_tangled", everything_tangled_first)
+    assert _partition(cluster_bulk(mentions)) == expected
+
+
+def test_bulk_loop_in_steps_gives_the_same_clusters(
     mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pairs already inside one cluster are dropped between steps; nothing else changes."""
-    expected = cluster(mentions)
+    expected = _partition(cluster(mentions))
+    monkeypatch.setattr(bulk, "_tangled", lambda component, count, *_: np.ones(count, bool))
     monkeypatch.setattr(bulk, "_UNION_STEP", 7)
-    assert cluster_bulk(mentions) == expected
-    assert resolve_mentions(_rows("clusters.jsonl")) == expected
+    assert _partition(cluster_bulk(mentions)) == expected
+
+
+def test_bulk_a_chain_of_compatible_mentions_is_one_cluster_despite_an_age_conflict() -> None:
+    # 0 and 2 are 40 years apart: the loop must keep them apart, joining 1 to the better one.
+    rows = [
+        {"name": "Chan Ka-yan", "age": 23, "age_date": "2021-01-01", "cases": ["c1"]},
+        {"name": "CHAN Ka Yan", "cases": ["c1"]},
+        {"name": "Chan Ka-yan", "age": 63, "age_date": "2021-01-01"},
+        {"name": "Lee Man-kit"},
+        {"name": "LEE Man-kit"},
+    ]
+    labels = resolve_mentions(rows)
+    assert labels[0] == labels[1] != labels[2]
+    assert labels[3] == labels[4] not in (labels[0], labels[2])
 
 
 def test_bulk_candidate_names_are_the_pairs_sharing_a_key() -> None:
     name_keys = [["a", "b"], ["a"], ["b", "c"], [], ["c"], ["a", "c"]]
-    members = [[0, 1], [2], [3], [4, 5], [6], [7]]
+    mentions = np.array([2, 1, 1, 2, 1, 1])
     expected = {(0, 0), (0, 1), (0, 2), (0, 5), (1, 5), (2, 4), (2, 5), (4, 5)}
-    found = bulk._candidate_names(name_keys, members)
+    found = bulk._candidate_names(name_keys, mentions)
     assert sorted(found) == sorted(expected) and len(found) == len(expected)
-
-
-def test_bulk_together_gives_the_unscored_pairs_of_each_connected_group() -> None:
-    # mentions 0..5 have names 0, 1, 2, 2, 3, 4; mention pairs join names {0, 1, 2} and {3}.
-    name_of = [0, 1, 2, 2, 3, 4]
-    first, second = np.array([0, 1, 2]), np.array([1, 2, 3])
-    together, settled = bulk._together((np.ones(3), first, second), name_of, 5, {(0, 1): 0.9})
-    assert sorted(together) == [(0, 2), (1, 2)]
-    assert settled == [True, True, True, False, False]

@@ -10,11 +10,15 @@ from casebook.resolve.names import (
     POST_NOMINALS,
     TITLE_PHRASES,
     _strip_titles,
+    chinese_pinyin,
+    derived,
     fold_syllable,
+    keep_derived,
     keys,
     normalise,
     parse_name,
     segment_syllables,
+    sounds,
     to_traditional,
 )
 
@@ -184,3 +188,18 @@ def test_names_normalising_is_idempotent(text: str) -> None:
 def test_names_parse_any_text_without_error(text: str) -> None:
     name = parse_name(text)
     assert normalise(name.display()) == normalise(normalise(name.display()))
+
+
+def test_names_derived_is_computed_once_and_ignored_by_equality() -> None:
+    name, fresh = parse_name("黎智英 (Jimmy Lai)"), parse_name("黎智英 (Jimmy Lai)")
+    found = derived(name)
+    assert derived(name) is found
+    assert found == (sounds(fresh), chinese_pinyin(fresh))
+    assert name == fresh and hash(name) == hash(fresh)
+
+
+def test_names_keep_derived_gives_the_name_what_another_process_computed() -> None:
+    name = parse_name("LAI Chee-ying")
+    found = derived(parse_name("LAI Chee-ying"))
+    keep_derived(name, found)
+    assert derived(name) is found and keys(name) == keys(parse_name("LAI Chee-ying"))

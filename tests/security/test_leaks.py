@@ -14,7 +14,7 @@ from casebook.security import accounts, tokens
 from casebook.security.accounts import now_utc
 from casebook.security.permissions import Actor
 from casebook.store.engine import open_store
-from casebook.store.schema import Event, Person
+from casebook.store.schema import Event, Person, Source
 from tests.resolve.test_service import add_reports
 from tests.security.test_cli_security import casebook
 
@@ -55,6 +55,13 @@ def plant(db: str, tmp_path: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     assert casebook("ingest", str(statement), db=db, user="root").returncode == 0
+    store = open_store(db)  # a file does not grade itself: an admin marks it restricted
+    try:
+        with store.session("root") as session:
+            for source in session.scalars(select(Source).where(Source.kind == "markdown")):
+                source.sensitivity = "restricted"
+    finally:
+        store.close()
     return {"event": event_id, "person": person_id, "token": secret}
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from casebook.errors import StoreError
 from casebook.store import audit
 from casebook.store.engine import Store
-from casebook.store.schema import AuditEntry, Person, PersonAlias
+from casebook.store.schema import RECORD_TABLES, AuditEntry, Base, Person, PersonAlias
 
 
 def _write_three_people(store: Store) -> None:
@@ -103,3 +103,44 @@ def test_audit_failed_unit_of_work_leaves_no_entries(store: Store) -> None:
     with store.reader() as session:
         assert session.scalar(text("SELECT count(*) FROM audit_log")) == 0
         assert audit.verify(session).intact
+
+
+def test_audit_chain_covers_every_record_table() -> None:
+    mapped = {m.class_ for m in Base.registry.mappers if m.class_.record}
+    assert mapped == set(RECORD_TABLES)
+
+
+def test_audit_record_matches_its_chain_after_writes_updates_and_deletes(store: Store) -> None:
+    _write_three_people(store)
+    with store.session("carol") as session:
+        session.delete(session.get(PersonAlias, "a1"))
+    with store.reader() as session:
+        report = audit.verify_record(session)
+    assert report.intact and report.rows == 2
+
+
+def test_audit_detects_a_row_edited_outside_casebook(store: Store) -> None:
+    _write_three_people(store)
+    with store.engine.begin() as connection:
+        connection.execute(update(Person).where(Person.id == "p2").values(name="Someone Else"))
+    with store.reader() as session:
+        assert audit.verify(session).intact  # the chain alone cannot see it...
+        report = audit.verify_record(session)
+    assert report.problem == "persons p2 differs from audit entry 3"  # ...the replay does
+
+
+def test_audit_detects_a_row_added_outside_casebook(store: Store) -> None:
+    _write_three_people(store)
+    with store.engine.begin() as connection:
+        connection.execute(insert(Person).values(id="p9", name="Planted", sensitivity="internal"))
+    with store.reader() as session:
+        assert audit.verify_record(session).problem == "persons p9 has no audit entry"
+
+
+def test_audit_detects_a_row_deleted_outside_casebook(store: Store) -> None:
+    _write_three_people(store)
+    with store.engine.begin() as connection:
+        connection.execute(delete(PersonAlias).where(PersonAlias.id == "a1"))
+    with store.reader() as session:
+        report = audit.verify_record(session)
+    assert report.problem == "person_aliases a1 is missing (audit entry 2 made it)"

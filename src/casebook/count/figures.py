@@ -173,7 +173,7 @@ def compute_figure(
     if by is not None and by not in BREAKDOWNS:
         choices = ", ".join(BREAKDOWNS)
         raise UsageError(f"cannot break a figure down by '{by}' (use one of: {choices})")
-    state = refresh_facts(store, book, [rule], actor=actor)[rule.key]
+    state = refresh_facts(store, book, [rule], actor=actor)[rule.facts_key]
     with store.reader() as session:
         return _figure(session, book, rule, as_of, state, by, details)
 
@@ -184,17 +184,22 @@ def refresh_facts(
     """Rebuild the facts of every rule whose record state moved; returns each rule's state."""
     with store.reader() as session:
         current = stored.record_state(session)
-        found = stored.built_at(session, [rule.key for rule in rules])
-        built = {rule.key: found.get(rule.key) for rule in rules}
-    stale = [rule for rule in rules if built[rule.key] != current]
+        found = stored.built_at(session, [rule.facts_key for rule in rules])
+        built = {rule.facts_key: found.get(rule.facts_key) for rule in rules}
+    stale = [rule for rule in rules if built[rule.facts_key] != current]
     if stale:
         with store.session(actor) as session:
             current = stored.record_state(session)  # under the write lock now
             for rule in stale:
+                before = built[rule.facts_key]
+                if before is not None and not stored.changed_since(session, before):
+                    stored.mark_built(session, rule.facts_key, current)  # e.g. only an ingest
+                    built[rule.facts_key] = current
+                    continue
                 built_facts = build_facts(session, rulebook, rule)
                 steps = facts.steps(built_facts)
-                stored.replace_facts(session, rule.key, built_facts, steps, current)
-                built[rule.key] = current
+                stored.replace_facts(session, rule.facts_key, built_facts, steps, current)
+                built[rule.facts_key] = current
     return {key: state or current for key, state in built.items()}
 
 
@@ -251,7 +256,7 @@ def _figure(
     details: bool,
 ) -> Figure:
     measured = Measures.on(session, rule, as_of)
-    rows = stored.facts_at(session, rule.key, FACT_KINDS, as_of) if details or by else []
+    rows = stored.facts_at(session, rule.facts_key, FACT_KINDS, as_of) if details or by else []
     certain = sorted({r.item for r in rows if r.kind == "lower"})
     possible = sorted({r.item for r in rows if r.kind == "upper"})
     events = sorted({e for r in rows for e in r.events.split()})
@@ -287,7 +292,7 @@ class Measures:
 
     @classmethod
     def on(cls, session: Session, rule: CountingRule, day: dt.date) -> Measures:
-        found = stored.steps_at(session, rule.key, day)
+        found = stored.steps_at(session, rule.facts_key, day)
         by_weight = rule.counts == "events"
 
         def named(kind: str) -> int:

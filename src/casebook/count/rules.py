@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,13 @@ class CountingRule(_Strict):
     def key(self) -> str:
         """The rule's id and version, as every Figure names it: ``nsl-arrests@1``."""
         return f"{self.id}@{self.version}"
+
+    @property
+    def facts_key(self) -> str:
+        """What a rule's derived facts are filed under: its key and a digest of its text, so
+        two rules files that reuse an id and version never share facts."""
+        digest = hashlib.sha256(self.text().encode("utf-8")).hexdigest()[:12]
+        return f"{self.key}#{digest}"
 
     def text(self) -> str:
         """The rule as YAML, in a fixed key order: the exact definition a Figure used."""

@@ -46,20 +46,25 @@ def extract_on_dask(
     workers: int,
     scheduler: str | None,
 ) -> Iterator[tuple[list[SourceText], list[list[ExtractedEvent]]]]:
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     jurisdiction = getattr(getattr(extractor, "catalogue", None), "jurisdiction", "hk")
-    cluster = (
-        None
-        if scheduler
-        else LocalCluster(
-            n_workers=max(workers, 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,
+    # Source texts must never be spilled to a worker's disk in plain text (an encrypted
+    # store would leak through it): the workers keep them in memory.
+    no_spill = {"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False}
+    with dask.config.set(no_spill):
+        cluster = (
+            None
+            if scheduler
+            else LocalCluster(
+                n_workers=max(workers, 1),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
         )
-    )
     try:
         client = Client(scheduler or cluster)
     except OSError as error:

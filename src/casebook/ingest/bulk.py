@@ -136,7 +136,7 @@ def _jsonl_record(body: bytes, where: str) -> SourceDocument | InputError:
         except InputError as error:
             return error
     try:
-        value = json.loads(decoded.text)
+        value = json.loads(decoded.text, parse_int=_json_int)
     except json.JSONDecodeError as error:
         return _syntax_error(where, error, line_known=True)
     except RecursionError:
@@ -178,7 +178,7 @@ def _record(value: object, original: bytes, where: str, encoding: str) -> Source
 
 def _top_level_records(text: str) -> list[tuple[Any, int, int]]:
     """Each top-level record with its start and end offsets; JSONDecodeError where malformed."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_json_int)
     start = _skip(text, 0)
     if not text.startswith("[", start):
         value, end = decoder.raw_decode(text, start)
@@ -199,6 +199,14 @@ def _top_level_records(text: str) -> list[tuple[Any, int, int]]:
         if not text.startswith(",", position):
             raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
         position = _skip(text, position + 1)
+
+
+def _json_int(digits: str) -> int | str:
+    """An integer; its digits as text when Python refuses to convert that many (over 4300)."""
+    try:
+        return int(digits)
+    except ValueError:  # it ended the whole file's reading, or the rest of a JSON Lines file
+        return digits
 
 
 def _skip(text: str, position: int) -> int:

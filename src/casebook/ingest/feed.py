@@ -25,6 +25,10 @@ from casebook.ingest.html import html_to_text, plain
 from casebook.model import SourceDocument
 
 _PLAIN_TYPES = frozenset({"text/plain", "text"})
+_BAD_NAMESPACE = "malformed feed (an XML namespace is not readable); check it is RSS or Atom XML"
+_BAD_DECLARATION = (
+    'the encoding named in the <?xml ...?> line is not plain ASCII; fix it (encoding="utf-8")'
+)
 
 
 def read_feed(
@@ -32,7 +36,12 @@ def read_feed(
 ) -> Iterator[SourceDocument | InputError]:
     """A feed file → one item per entry; one InputError if it is not a readable feed."""
     headers = {"content-type": f"application/xml; charset={charset}"} if charset else None
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except UnicodeDecodeError:  # feedparser decodes the name in encoding="..." as UTF-8
+        raise InputError(origin, _BAD_DECLARATION) from None
+    except ValueError:  # its strict parser, on a namespace holding invalid UTF-8
+        raise InputError(origin, _BAD_NAMESPACE) from None
     if not parsed.entries:
         if parsed.get("bozo"):
             problem = str(parsed.get("bozo_exception") or "not well-formed XML")
@@ -110,8 +119,12 @@ def _entry_date(entry: Mapping[str, Any]) -> date | None:
             return found
     for key in ("published_parsed", "updated_parsed"):
         parsed = entry.get(key)
-        if parsed:
+        if not parsed:
+            continue
+        try:
             return date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+        except ValueError:  # feedparser reads 0000-00-00 as year -1, which ended the feed
+            continue
     return None
 
 
@@ -122,5 +135,5 @@ def _parse_date(raw: str) -> date | None:
         pass
     try:
         return parsedate_to_datetime(raw).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # "+0808080808" as a zone
         return None

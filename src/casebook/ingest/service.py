@@ -9,6 +9,7 @@ is already stored (same SHA-256).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,9 @@ from casebook.ingest.readers import ReadLimits, iter_files, read_bytes, read_pat
 from casebook.model import SourceDocument
 from casebook.store import sources as stored
 from casebook.store.engine import Store
+
+_GRADES = ("reliability", "sensitivity")
+_LANGUAGE_TAG = re.compile(r"(?=.{1,16}$)[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 class Result(StrEnum):
@@ -95,7 +99,7 @@ def ingest(
                 if isinstance(item, InputError):
                     yield Outcome(Result.FAILED, item.origin, index, detail=item.reason)
                     continue
-                yield from writer.write(_override(item, metadata), index)
+                yield from writer.write(_override(_fit_for_store(item), metadata), index)
         yield from writer.commit()
     finally:
         writer.close()
@@ -135,6 +139,23 @@ def fetch(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str | None]:
     if len(data) > max_bytes:
         raise InputError(url, f"it is larger than {max_bytes / 1048576:.1f} MB; not ingested")
     return data, content_type
+
+
+def _fit_for_store(document: SourceDocument) -> SourceDocument:
+    """Set aside, in `extra`, what a file declares that the store must not take from it.
+
+    The store reads reliability and sensitivity from `extra` as grades the person importing
+    gives (--reliability): a file saying `sensitivity: public` must not publish itself, and
+    an unknown level broke the whole batch's commit. A language that is not a short tag
+    (PostgreSQL keeps 16 characters) failed the batch too.
+    """
+    for key in _GRADES:
+        if key in document.extra:
+            document.extra[f"declared {key}"] = document.extra.pop(key)
+    if document.language and not _LANGUAGE_TAG.fullmatch(document.language):
+        document.extra["declared language"] = document.language
+        document.language = None
+    return document
 
 
 def _override(document: SourceDocument, metadata: Metadata | None) -> SourceDocument:

@@ -17,8 +17,14 @@ from casebook.ingest.decode import clean_text, decode
 from casebook.model import SourceDocument
 
 MAX_TITLE_CHARS = 200
-_HEADING = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+# The closing #s are stripped in Python: as a regex, `(.*?)(?:[ \t]+#+)?[ \t]*$` backtracks
+# quadratically over a run of spaces, and a 40 KB heading line took over a minute.
+_HEADING = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]+|$)(.*)$", re.M)
 _FENCE_CLOSE = ("---", "...")
+# PyYAML's scanner does work proportional to the open [ and { at every token, so a few
+# KB of [[[[ took seconds before its recursion gave out; metadata is never this deep.
+MAX_FLOW_DEPTH = 32
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def read_text(data: bytes, origin: str) -> SourceDocument:
@@ -40,7 +46,7 @@ def read_markdown(data: bytes, origin: str) -> SourceDocument:
     decoded = decode(data, origin)
     source = clean_text(decoded.text)
     fields, body = _split_front_matter(source, origin)
-    text = _require_text(_HEADING.sub(r"\1", body), origin)
+    text = _require_text(_HEADING.sub(_heading_text, body), origin)
     return SourceDocument(
         text=text,
         original=data,
@@ -77,6 +83,8 @@ def _split_front_matter(source: str, origin: str) -> tuple[Fields, str]:
 
 
 def _front_matter_fields(block: str, origin: str) -> Fields:
+    if _flow_depth(block) > MAX_FLOW_DEPTH:
+        raise InputError(origin, f"front matter nested over {MAX_FLOW_DEPTH} brackets deep; fix it")
     try:
         values = yaml.safe_load(block)
     except yaml.YAMLError as error:
@@ -96,10 +104,26 @@ def _front_matter_fields(block: str, origin: str) -> Fields:
         raise InputError(origin, f"front matter: {error}; fix it") from None
 
 
+def _flow_depth(block: str) -> int:
+    """How deep [ and { nest (quoted ones counted too: a cheap upper bound)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(block):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _first_heading(body: str) -> str | None:
     match = _HEADING.search(body)
-    title = match.group(1).strip() if match else ""
+    title = _heading_text(match).strip() if match else ""
     return title if 0 < len(title) < MAX_TITLE_CHARS else None
+
+
+def _heading_text(match: re.Match[str]) -> str:
+    """A heading's text without trailing blanks or a closing run of #s (after a blank)."""
+    text = match.group(1).rstrip(" \t")
+    bare = text.rstrip("#")
+    return bare.rstrip(" \t") if bare != text and bare[-1:] in (" ", "\t") else text
 
 
 def _require_text(text: str, origin: str) -> str:

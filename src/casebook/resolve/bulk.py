@@ -3,26 +3,37 @@ distinct name instead of per mention.
 
 Reports repeat names: a million mentions hold far fewer distinct written names and fewer
 still once parsed. So each written name is parsed once, each parsed name gets its blocking
-keys once, blocks hold distinct names, and two names are compared once. Only then are the
-mentions behind a pair of names scored with their context (age, organisation, case), with
-the same Bayes factors and veto as `compare.compare_mentions`, and joined by the same
-union-find from the best pair down with the same conflict rule (different names, ages too
-far apart). The conflict check keeps, per cluster, its distinct names and the extremes of
-its members' birth-year ranges, so it costs names × names, not members × members.
+keys (and the sounds and pinyin that comparing it needs) once, blocks hold distinct names,
+and two names are compared once. Only then are the mentions behind a pair of names scored
+with their context (age, organisation, case), with the same Bayes factors and veto as
+`compare.compare_mentions`.
+
+Joining them gives what `evaluate.cluster()`'s union-find gives, from the best pair down
+with its conflict rule (two names scoring 0, ages too far apart), without running it on
+every pair: merges never cross a connected component of the mention pairs, and in a
+component where no two members could conflict no merge is ever refused, so the component
+is the cluster. Only the other components go through the pair-by-pair loop, whose conflict
+check keeps per cluster its distinct names and the extremes of its members' birth-year
+ranges, so it costs names × names, not members × members.
 
 One deliberate difference: a block is "too common" when more than `MAX_BLOCK` distinct
 names share its key, not more than `MAX_BLOCK` mentions, so a much-reported person is not
-dropped from his own blocks.
+dropped from his own blocks. Cluster labels are arbitrary integers; the clusters are the
+same.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from casebook.resolve.compare import (
     BIRTH_FACTOR,
@@ -35,7 +46,14 @@ from casebook.resolve.compare import (
     compare,
 )
 from casebook.resolve.evaluate import DEFAULT_THRESHOLD, MAX_BLOCK
-from casebook.resolve.names import PersonName, keys, parse_name
+from casebook.resolve.names import (
+    Derived,
+    PersonName,
+    derived,
+    keep_derived,
+    keys,
+    parse_name,
+)
 
 BULK = "resolve.bulk.v1"
 MOST_CONTEXT = BIRTH_FACTOR * ORGANISATION_FACTOR * CASE_FACTOR
@@ -51,7 +69,25 @@ def resolve_mentions(
     workers: int = 1,
 ) -> list[int]:
     """Cluster mention records ({"name", "age", "age_date", "organisations", "cases"}),
-    parsing each distinct written name once; labels as `evaluate.cluster()` gives them."""
+    parsing each distinct written name once; clusters as `evaluate.cluster()` makes them."""
+    with _without_cyclic_gc():
+        return _table_of(records, workers).cluster(threshold, workers)
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector: a run allocates millions of objects and no cycles, and
+    each full collection would walk them all (and, on forked workers, copy the pages)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
     texts = list(dict.fromkeys(str(record["name"]) for record in records))
     _warm_up()
     table = _Table()
@@ -77,7 +113,7 @@ def resolve_mentions(
         organisations = _set_of(sets, "o", record.get("organisations"))
         cases = _set_of(sets, "c", record.get("cases"))
         table.add_id(name_ids[str(record["name"])], birth, organisations, cases)
-    return table.cluster(threshold, workers)
+    return table
 
 
 _UNSEEN: Any = object()
@@ -117,7 +153,8 @@ def cluster_bulk(
     table = _Table()
     for m in mentions:
         table.add(m.name, m.birth_years(), m.organisations, m.cases)
-    return table.cluster(threshold, workers)
+    with _without_cyclic_gc():
+        return table.cluster(threshold, workers)
 
 
 class _Table:
@@ -147,20 +184,19 @@ class _Table:
 
     def cluster(self, threshold: float, workers: int) -> list[int]:
         names = list(self.names)
-        members: list[list[int]] = [[] for _ in names]
-        for position, name in enumerate(self.name_of):
-            members[name].append(position)
         scores = _NameScores(names, workers)
         _warm_up()
         global _NAMES
         _NAMES = names  # forked workers read the names from here, not from a pickle
-        name_keys = _map(_keys_at, range(len(names)), workers)
-        scores.add(_candidate_names(name_keys, members))
-        pairs = _scored_mention_pairs(self, scores, threshold)
-        together, settled = _together(pairs, self.name_of, len(names), scores.known)
-        scores.add(together)
-        scores.settled = settled
-        return _union(len(self.name_of), pairs, self.name_of, self.births, scores)
+        name_keys = []
+        keyed = _map(_keys_at, range(len(names)), workers)
+        for name, (its_keys, found) in zip(names, keyed, strict=True):
+            name_keys.append(its_keys)
+            keep_derived(name, found)  # workers forked later to score pairs need not repeat it
+        columns = _Columns(self)
+        scores.add(_candidate_names(name_keys, columns.count))
+        pairs = _scored_mention_pairs(columns, scores, threshold)
+        return _union(pairs, columns, scores).tolist()
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -173,8 +209,6 @@ class _NameScores:
         self.names = names
         self.workers = workers
         self.known: dict[tuple[int, int], float] = {}
-        self.different: dict[int, set[int]] = {}  # the known pairs scoring 0, both ways
-        self.settled = [False] * len(names)  # every pair within the name's group is known
 
     def add(self, pairs: list[tuple[int, int]]) -> None:
         global _NAMES
@@ -183,20 +217,12 @@ class _NameScores:
         found_by_chunk = _map(_score_chunk, chunks, self.workers, serial_below=2)
         for chunk, found in zip(chunks, found_by_chunk, strict=True):
             self.known.update(zip(chunk, found, strict=True))
-            for a, b in (pair for pair, score in zip(chunk, found, strict=True) if score == 0.0):
-                self._differ(a, b)
-
-    def _differ(self, a: int, b: int) -> None:
-        self.different.setdefault(a, set()).add(b)
-        self.different.setdefault(b, set()).add(a)
 
     def __call__(self, a: int, b: int) -> float:
         pair = (a, b) if a <= b else (b, a)
         score = self.known.get(pair)
         if score is None:
             score = self.known[pair] = compare(self.names[pair[0]], self.names[pair[1]]).score
-            if score == 0.0:
-                self._differ(a, b)
         return score
 
 
@@ -207,8 +233,9 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
     return [compare(_NAMES[a], _NAMES[b]).score for a, b in chunk]
 
 
-def _keys_at(index: int) -> list[str]:
-    return sorted(keys(_NAMES[index]))
+def _keys_at(index: int) -> tuple[list[str], Derived]:
+    name = _NAMES[index]
+    return sorted(keys(name)), derived(name)
 
 
 def _parse_fields(text: str) -> _Fields:
@@ -226,9 +253,10 @@ def _warm_up() -> None:
         compare(name, parse_name("LAI, Chi-ying"))
 
 
-def _candidate_names(name_keys: list[list[str]], members: list[list[int]]) -> list[tuple[int, int]]:
+def _candidate_names(name_keys: list[list[str]], mentions: np.ndarray) -> list[tuple[int, int]]:
     """Pairs (a, b), a < b, of distinct names sharing a blocking key, plus (n, n) for a name
-    that two mentions share; a name without keys is never compared, as in `evaluate.cluster()`.
+    that two mentions share (`mentions`: how many each name has); a name without keys is
+    never compared, as in `evaluate.cluster()`.
 
     Computed with numpy: the (key, name) entries sorted by key make the blocks; blocks of one
     size form a matrix whose upper triangle is their pairs; each pair is kept once."""
@@ -240,7 +268,7 @@ def _candidate_names(name_keys: list[list[str]], members: list[list[int]]) -> li
             key_of.append(key_ids.setdefault(key, len(key_ids)))
             name_of.append(name)
     count = len(name_keys)
-    selves = [n for n, its_keys in enumerate(name_keys) if its_keys and len(members[n]) > 1]
+    selves = [n for n, its_keys in enumerate(name_keys) if its_keys and mentions[n] > 1]
     found = [np.array(selves, dtype=np.int64) * (count + 1)]
     if key_of:
         order = np.lexsort((np.array(name_of), np.array(key_of)))
@@ -291,7 +319,7 @@ _PAIRS_PER_STEP = 2_000_000
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _scored_mention_pairs(table: _Table, scores: _NameScores, threshold: float) -> Pairs:
+def _scored_mention_pairs(columns: _Columns, scores: _NameScores, threshold: float) -> Pairs:
     """(score, i, j), i < j, for every mention pair scoring at least the threshold with its
     context, expanded from the name pairs whose score context could lift that far."""
     usable = [
@@ -301,7 +329,6 @@ def _scored_mention_pairs(table: _Table, scores: _NameScores, threshold: float) 
     ]
     if not usable:
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    columns = _Columns(table)
     left, right, name_score = (np.array(column) for column in zip(*usable, strict=True))
     totals = columns.count[left] * columns.count[right]
     found = []
@@ -320,8 +347,7 @@ class _Columns:
     """numpy views of a _Table: mentions grouped by name, births, set ids."""
 
     def __init__(self, table: _Table) -> None:
-        self.table = table
-        name_of = np.array(table.name_of, dtype=np.int64)
+        self.name_of = name_of = np.array(table.name_of, dtype=np.int64)
         self.by_name = np.argsort(name_of, kind="stable")  # positions, ascending within a name
         self.count = np.bincount(name_of, minlength=len(table.names))
         self.start = np.cumsum(self.count) - self.count
@@ -374,9 +400,10 @@ class _Columns:
         shared = (a == b) & (a != 0)
         check = np.flatnonzero((a != b) & (a != 0) & (b != 0))
         if len(check):
-            pairs = np.unique(np.stack([a[check], b[check]], axis=1), axis=0, return_inverse=True)
-            verdicts = np.array([self._overlap(int(x), int(y)) for x, y in pairs[0]])
-            shared[check] = verdicts[pairs[1].ravel()]
+            count = len(self.sets)
+            codes, inverse = np.unique(a[check] * count + b[check], return_inverse=True)
+            verdicts = [self._overlap(code // count, code % count) for code in codes.tolist()]
+            shared[check] = np.array(verdicts, dtype=bool)[inverse]
         return shared
 
     def _overlap(self, x: int, y: int) -> bool:
@@ -386,56 +413,103 @@ class _Columns:
         return found
 
 
-def _together(
-    pairs: Pairs, name_of: list[int], count: int, known: Mapping[tuple[int, int], float]
-) -> tuple[list[tuple[int, int]], list[bool]]:
-    """Name pairs not yet scored that `_union` may ask about: the mention pairs connect
-    names into groups, and a cluster never spans two groups, so its conflict checks only
-    compare names of one group. Groups larger than `_PREFETCH_GROUP` are left to be scored
-    when asked. Also says which names lie in a group whose pairs are then all known."""
+# --- Union-find --------------------------------------------------------------------------
+
+
+def _union(pairs: Pairs, columns: _Columns, scores: _NameScores) -> np.ndarray:
+    """Cluster labels: the union-find of `evaluate.cluster()`, run pair by pair only where it
+    can refuse a merge.
+
+    Merges never cross a connected component of the mention pairs, and inside a component
+    whose members cannot conflict (birth years within the tolerance, no two names scoring 0)
+    no merge is refused, so such a component is one cluster whatever the order of its pairs.
+    Only the other, "tangled", components go through the loop."""
     _, first, second = pairs
-    settled = [False] * count
-    if not len(first):
-        return [], settled
-    names = np.asarray(name_of, dtype=np.int64)
-    a, b = names[first], names[second]
-    codes = np.unique(np.minimum(a, b) * count + np.maximum(a, b))
-    left, right = codes // count, codes % count
-    label = np.arange(count)
-    while True:
-        low = np.minimum(label[left], label[right])
-        new = label.copy()
-        np.minimum.at(new, left, low)
-        np.minimum.at(new, right, low)
-        new = new[new]
-        if np.array_equal(new, label):
-            break
-        label = new
-    order = np.argsort(label, kind="stable")
-    sorted_labels = label[order]
-    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
-    sizes = np.diff(np.r_[starts, count])
-    found: list[np.ndarray] = []
-    groups: list[np.ndarray] = []
-    for size in np.unique(sizes[(sizes > 1) & (sizes <= _PREFETCH_GROUP)]).tolist():
-        group = order[starts[sizes == size][:, None] + np.arange(size)]
-        group.sort(axis=1)
-        i, j = np.triu_indices(size, 1)
-        found.append((group[:, i] * count + group[:, j]).ravel())
-        groups.append(group.ravel())
-    if not found:
-        return [], settled
-    wanted = np.concatenate(found)
-    for name in np.concatenate(groups).tolist():
-        settled[name] = True
-    candidates = zip((wanted // count).tolist(), (wanted % count).tolist(), strict=True)
-    return [pair for pair in candidates if pair not in known], settled
+    count, component = _components(len(columns.name_of), first, second)
+    tangled = _tangled(component, count, columns, scores)
+    labels = component.copy()
+    inside = tangled[component[first]]
+    if inside.any():
+        step: Pairs = (pairs[0][inside], first[inside], second[inside])
+        members, roots = _greedy(step, _joined_first(step, columns, scores), columns, scores)
+        labels[members] = count + roots
+    return labels
+
+
+def _components(size: int, first: np.ndarray, second: np.ndarray) -> tuple[int, np.ndarray]:
+    graph = coo_matrix((np.ones(len(first), np.int8), (first, second)), shape=(size, size))
+    count, found = connected_components(graph, directed=False)
+    return count, found.astype(np.int64)
+
+
+def _joined_first(pairs: Pairs, columns: _Columns, scores: _NameScores) -> list[np.ndarray]:
+    """Groups of mentions that the loop is sure to join before it can refuse anything to
+    them: the loop takes every pair scoring at least `_SURE` before the others, and a
+    component of those pairs whose members cannot conflict becomes one cluster then (as in
+    `_union`), whatever its neighbours do."""
+    score, first, second = pairs
+    sure = score >= _SURE
+    count, component = _components(len(columns.name_of), first[sure], second[sure])
+    untangled = ~_tangled(component, count, columns, scores)
+    sizes = np.bincount(component, minlength=count)
+    kept = np.flatnonzero(untangled[component] & (sizes[component] > 1))
+    order = kept[np.argsort(component[kept], kind="stable")]
+    bounds = np.flatnonzero(np.diff(component[order])) + 1
+    return np.split(order, bounds) if len(order) else []
+
+
+_SURE = 0.97
+
+
+def _tangled(
+    component: np.ndarray, count: int, columns: _Columns, scores: _NameScores
+) -> np.ndarray:
+    """Per component: could two of its members conflict? Birth years too far apart, two of
+    its names scoring 0 (one name twice, if it scores 0 against itself), or more than
+    `_PREFETCH_GROUP` distinct names (left to the loop, which scores their pairs when asked)."""
+    dated = columns.dated
+    latest_earliest = np.full(count, np.iinfo(np.int64).min)
+    earliest_latest = np.full(count, np.iinfo(np.int64).max)
+    np.maximum.at(latest_earliest, component[dated], columns.earliest[dated])
+    np.minimum.at(earliest_latest, component[dated], columns.latest[dated])
+    tangled = latest_earliest.astype(np.float64) - earliest_latest > BIRTH_YEAR_TOLERANCE
+    names = len(scores.names)
+    entries, repeats = np.unique(component * names + columns.name_of, return_counts=True)
+    owner, name = entries // names, entries % names
+    distinct = np.bincount(owner, minlength=count)
+    tangled |= distinct > _PREFETCH_GROUP
+    twice = np.flatnonzero(repeats > 1)
+    alone = [scores(n, n) == 0.0 for n in name[twice].tolist()]
+    tangled[owner[twice[np.array(alone, dtype=bool)]]] = True
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    starts = starts[(distinct[owner[starts]] > 1) & ~tangled[owner[starts]]]
+    tangled[_with_different_names(owner, name, starts, distinct[owner[starts]], scores)] = True
+    return tangled
+
+
+def _with_different_names(
+    owner: np.ndarray, name: np.ndarray, starts: np.ndarray, sizes: np.ndarray, scores: _NameScores
+) -> np.ndarray:
+    """The components, among those whose distinct names (`name`, grouped by `owner`, sorted)
+    begin at `starts`, in which two names score 0; scores the pairs not yet known."""
+    lefts, rights, owners = [], [], []
+    for size in np.unique(sizes).tolist():
+        chosen = starts[sizes == size]
+        block = name[chosen[:, None] + np.arange(size)]  # ascending within each row
+        left, right = np.triu_indices(size, 1)
+        lefts.append(block[:, left].ravel())
+        rights.append(block[:, right].ravel())
+        owners.append(np.repeat(owner[chosen], len(left)))
+    if not owners:
+        return np.zeros(0, np.int64)
+    wanted = list(zip(np.concatenate(lefts).tolist(), np.concatenate(rights).tolist(), strict=True))
+    scores.add([pair for pair in dict.fromkeys(wanted) if pair not in scores.known])
+    known = scores.known
+    zero = np.array([known[pair] == 0.0 for pair in wanted], dtype=bool)
+    return np.concatenate(owners)[zero]
 
 
 _PREFETCH_GROUP = 64
-
-
-# --- Union-find --------------------------------------------------------------------------
 
 
 class _Cluster:
@@ -471,30 +545,33 @@ def _conflict(left: _Cluster, right: _Cluster, scores: _NameScores) -> bool:
             and latest_earliest - earliest_latest > BIRTH_YEAR_TOLERANCE
         ):
             return True
-    if scores.settled[next(iter(left.names))]:
-        # Both clusters lie in one prefetched group, so every pair across them is known.
-        small, large = sorted((left.names, right.names), key=len)
-        different = scores.different
-        return any(not large.isdisjoint(different[x]) for x in small if x in different)
-    return any(scores(x, y) == 0.0 for x in left.names for y in right.names)
+    known = scores.known
+    for x in left.names:
+        for y in right.names:
+            score = known.get((x, y) if x <= y else (y, x))
+            if (scores(x, y) if score is None else score) == 0.0:
+                return True
+    return False
 
 
-def _union(
-    size: int,
-    pairs: Pairs,
-    name_of: list[int],
-    births: list[Birth],
-    scores: _NameScores,
-) -> list[int]:
+def _greedy(
+    pairs: Pairs, joined: list[np.ndarray], columns: _Columns, scores: _NameScores
+) -> tuple[np.ndarray, ...]:
+    """Union-find from the best pair down, refusing a merge that would join a conflict,
+    starting from the `joined` groups of mentions: the mentions of the pairs, and the root
+    each ends up under."""
     score, first, second = pairs
     order = np.lexsort((second, first, score))[::-1]  # best first, as sorted(reverse=True)
-    parent = list(range(size))
+    members = np.unique(np.concatenate([first, second]))
+    parent = list(range(len(members)))
     clusters: dict[int, _Cluster] = {}
 
     def cluster_of(i: int) -> _Cluster:
         found = clusters.get(i)
         if found is None:
-            found = clusters[i] = _Cluster(name_of[i], births[i])
+            m = members[i]
+            birth = (int(columns.earliest[m]), int(columns.latest[m])) if columns.dated[m] else None
+            found = clusters[i] = _Cluster(int(columns.name_of[m]), birth)
         return found
 
     def root(i: int) -> int:
@@ -503,28 +580,41 @@ def _union(
             i = parent[i]
         return i
 
-    first, second = first[order], second[order]
+    for group in joined:
+        local = np.searchsorted(members, group).tolist()
+        head = cluster_of(local[0])
+        for i in local[1:]:
+            head.absorb(cluster_of(i))
+            del clusters[i]
+            parent[i] = local[0]
+    left_of = np.searchsorted(members, first[order])
+    right_of = np.searchsorted(members, second[order])
+    # Clusters only grow, so two that conflict once conflict for good: remember the pair of
+    # roots refused rather than compare their members again for each pair across them.
+    refused: set[tuple[int, int]] = set()
     for start in range(0, len(order), _UNION_STEP):
-        i_step, j_step = first[start : start + _UNION_STEP], second[start : start + _UNION_STEP]
-        if start:
-            # Joined clusters stay joined: drop the pairs already inside one, all at once.
-            roots = _roots(np.array(parent, dtype=np.int64))
-            apart = roots[i_step] != roots[j_step]
-            i_step, j_step = i_step[apart], j_step[apart]
-            parent = roots.tolist()
+        i_step, j_step = left_of[start : start + _UNION_STEP], right_of[start : start + _UNION_STEP]
+        # Joined clusters stay joined: drop the pairs already inside one, all at once.
+        roots = _roots(np.array(parent, dtype=np.int64))
+        apart = roots[i_step] != roots[j_step]
+        i_step, j_step = i_step[apart], j_step[apart]
+        parent = roots.tolist()
         for i, j in zip(i_step.tolist(), j_step.tolist(), strict=True):
-            left = i if parent[i] == i else root(i)
-            right = j if parent[j] == j else root(j)
-            if left == right or _conflict(cluster_of(left), cluster_of(right), scores):
+            left, right = root(i), root(j)
+            if left == right or (left, right) in refused:
+                continue
+            if _conflict(cluster_of(left), cluster_of(right), scores):
+                refused.add((left, right))
+                refused.add((right, left))
                 continue
             if clusters[left].size < clusters[right].size:
                 left, right = right, left
             parent[right] = left
             clusters[left].absorb(clusters.pop(right))
-    return [root(i) for i in range(size)]
+    return members, members[[root(i) for i in range(len(parent))]]
 
 
-_UNION_STEP = 500_000
+_UNION_STEP = 100_000
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:

@@ -42,6 +42,9 @@ class PersonName:
     english: tuple[str, ...] = ()
     titles: tuple[str, ...] = field(default=(), compare=False)
     text: str = field(default="", compare=False)
+    # `derived()`'s result, kept once computed: bulk resolution asks for it about ten times
+    # per name, and a cache keyed by the name would hash all its fields each time.
+    _derived: Derived | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def has_latin(self) -> bool:
@@ -308,26 +311,42 @@ def split_chinese(chinese: str) -> tuple[str, str]:
     return chinese[:1], chinese[1:]
 
 
-@lru_cache(maxsize=65536)
 def jyutping(chinese: str) -> tuple[str, ...]:
     """Toneless Jyutping of each character (pycantonese); '' where it has none."""
+    return _jyutping_of_traditional(to_traditional(chinese))
+
+
+@lru_cache(maxsize=65536)
+def _jyutping_of_traditional(traditional: str) -> tuple[str, ...]:
+    # Keyed by the Traditional form, so a name in either script is looked up once.
     import pycantonese
 
-    traditional = to_traditional(chinese)
     pairs = pycantonese.characters_to_jyutping(list(traditional))
     return tuple(_TONE_DIGITS.sub("", jp or "") for _, jp in pairs)
 
 
-@lru_cache(maxsize=65536)
 def pinyin(chinese: str) -> tuple[str, ...]:
     """Toneless Mandarin pinyin of each character (pypinyin), ü written v."""
+    return _pinyin_of_simplified(to_simplified(chinese))
+
+
+@lru_cache(maxsize=65536)
+def _pinyin_of_simplified(simplified: str) -> tuple[str, ...]:
+    # Keyed by the Simplified form, so a name in either script is looked up once.
     from pypinyin import Style, lazy_pinyin
 
-    return tuple(lazy_pinyin(to_simplified(chinese), style=Style.NORMAL, errors=lambda _: ""))
+    return tuple(lazy_pinyin(simplified, style=Style.NORMAL, errors=lambda _: ""))
 
 
-def chinese_pinyin(name: PersonName) -> tuple[frozenset[str], tuple[str, ...]] | None:
+Pinyin = tuple[frozenset[str], tuple[str, ...]]  # (family readings, given syllables)
+
+
+def chinese_pinyin(name: PersonName) -> Pinyin | None:
     """(family readings, given) in pinyin; a polyphonic surname gives its surname reading too."""
+    return derived(name)[1]
+
+
+def _chinese_pinyin(name: PersonName) -> Pinyin | None:
     if not name.chinese:
         return None
     family_chars, given_chars = split_chinese(name.chinese)
@@ -364,9 +383,12 @@ def fold_family(spelling: str | tuple[str, ...]) -> frozenset[str]:
     return frozenset("".join(c) for c in product(*options)) if options else frozenset()
 
 
-@lru_cache(maxsize=65536)
 def sounds(name: PersonName) -> tuple[Sound, ...]:
     """Every coarse Cantonese sound of a name: from its romanisation and from its characters."""
+    return derived(name)[0]
+
+
+def _sounds(name: PersonName) -> tuple[Sound, ...]:
     found: list[Sound] = []
     if name.family or name.given:
         family = fold_family(name.family) if name.family else frozenset()
@@ -379,6 +401,23 @@ def sounds(name: PersonName) -> tuple[Sound, ...]:
         given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
         found.append((spoken, given))
     return tuple(found)
+
+
+Derived = tuple[tuple[Sound, ...], Pinyin | None]
+
+
+def derived(name: PersonName) -> Derived:
+    """(`sounds`, `chinese_pinyin`) of a name, computed once per name object and kept on it."""
+    found = name._derived
+    if found is None:
+        found = (_sounds(name), _chinese_pinyin(name))
+        object.__setattr__(name, "_derived", found)
+    return found
+
+
+def keep_derived(name: PersonName, found: Derived) -> None:
+    """Keep on `name` what `derived()` gave for an equal name elsewhere (another process)."""
+    object.__setattr__(name, "_derived", found)
 
 
 # --- Blocking keys -----------------------------------------------------------------------

@@ -443,7 +443,7 @@ def _add_participants(session: Session, kind: str, identity: Identity) -> int:
                 event_id=event_id,
                 person_id=person_id,
                 organisation_id=organisation_id,
-                role="subject",
+                role=mention.role,
                 age=mention.age,
                 evidence_id=mention.evidence_id,
             )

@@ -1,0 +1,1 @@
+"""Users, roles, permissions, encryption at rest, keys."""

@@ -24,6 +24,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from casebook.errors import StoreError
+from casebook.security import encryption, sqlcipher
+from casebook.security.keys import Key
 from casebook.store import audit, minors
 
 
@@ -65,9 +67,12 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open (and by default create or upgrade) the store at `url`."""
-    engine = _make_engine(url)
+def open_store(url: str, *, migrate: bool = True, key: Key | None = None) -> Store:
+    """Open (and by default create or upgrade) the store at `url`.
+
+    With a `key`, a SQLite store is opened (or created) encrypted with SQLCipher.
+    """
+    engine = _make_engine(url, key)
     try:
         if migrate:
             upgrade(engine)
@@ -82,20 +87,38 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     return Store(engine, sessions)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, key: Key | None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise StoreError(f"not a database URL: {_safe(url)}") from error
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed.database)
+        return _sqlite_engine(parsed.database, key)
+    if key is not None:
+        raise StoreError(
+            "a key encrypts SQLite stores only; PostgreSQL relies on disk encryption and TLS "
+            "(docs/security.md): unset CASEBOOK_KEY / CASEBOOK_KEY_FILE"
+        )
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except (ImportError, SQLAlchemyError) as error:
         raise StoreError(f"cannot use the database URL {_safe(url)}: {error}") from error
 
 
-def _sqlite_engine(database: str | None) -> Engine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store URL; None for any other database."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StoreError(f"not a database URL: {_safe(url)}") from error
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise StoreError("the SQLite store must be a file: use sqlite:///PATH")
+    return Path(parsed.database)
+
+
+def _sqlite_engine(database: str | None, key: Key | None) -> Engine:
     if not database or database == ":memory:":
         raise StoreError("the SQLite store must be a file: use sqlite:///PATH")
     path = Path(database)
@@ -103,10 +126,25 @@ def _sqlite_engine(database: str | None) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StoreError(f"cannot create the folder for {path}: {error.strerror}") from error
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    encryption.recover(path)  # a conversion killed half-way is finished or rolled back first
+    sqlcipher.require_kind(path, key)
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    else:
+        engine = _sqlcipher_engine(path, key)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _sqlcipher_engine(path: Path, key: Key) -> Engine:
+    """SQLite through SQLCipher: each new connection gets `PRAGMA key` before anything else."""
+    import sqlcipher3
+
+    sqlcipher.connect(path, key).close()  # a wrong key fails here, once, with a clear message
+    return create_engine(
+        f"sqlite:///{path}", module=sqlcipher3, creator=lambda: sqlcipher.connect(path, key)
+    )
 
 
 def _sqlite_on_connect(connection: sqlite3.Connection, _record: Any) -> None:

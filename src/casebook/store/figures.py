@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from casebook.store.resolution import merged_away
 from casebook.store.schema import (
+    AuditEntry,
     AuditHead,
     Case,
     CaseEvent,
@@ -109,6 +110,35 @@ class ReportedRow:
 def record_state(session: Session) -> RecordState:
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     return RecordState(head[0], head[1]) if head else RecordState(0, "")
+
+
+# The tables a figure is computed from: a change anywhere else (a new source, a mention,
+# an alias) leaves every rule's facts as they were.
+COUNTED_TABLES = (
+    "events", "event_participants", "event_evidence", "event_merges", "cases", "case_events",
+    "organisations",
+)  # fmt: skip
+
+
+def changed_since(session: Session, state: RecordState) -> bool:
+    """Whether the record may differ, for counting, from what it was at `state`: another
+    history (a restored backup), or an audited write since that touched a counted table."""
+    entry = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == state.seq)).first()
+    if entry is None or entry[0] != state.hash:
+        return True
+    query = (
+        select(AuditEntry.seq)
+        .where(AuditEntry.seq > state.seq, AuditEntry.entity.in_(COUNTED_TABLES))
+        .limit(1)
+    )
+    return session.execute(query).first() is not None
+
+
+def mark_built(session: Session, rule_key: str, state: RecordState) -> None:
+    """Record that a rule's facts still hold at `state` (nothing they count from changed)."""
+    stored = session.get(CountState, rule_key)
+    if stored is not None:
+        stored.audit_seq, stored.audit_hash = state.seq, state.hash
 
 
 def built_at(session: Session, rule_keys: Sequence[str]) -> dict[str, RecordState]:

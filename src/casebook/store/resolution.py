@@ -50,6 +50,7 @@ class MentionRecord:
     source_seq: int
     person_id: str | None = None
     organisation_id: str | None = None
+    role: str = "subject"  # or "agent": who acted (a police unit, a court)
 
     @property
     def age_date(self) -> dt.date | None:
@@ -83,6 +84,7 @@ def _record(
         source_seq=source.seq,
         person_id=mention.person_id,
         organisation_id=mention.organisation_id,
+        role=mention.role,
     )
 
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casebook.config import Config, load_config
 from casebook.errors import CasebookError
+from casebook.security.keys import configured_key
 from casebook.store.engine import open_store
 from casebook.web import api, errors, pages
 from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, WebSession, new_session
@@ -107,7 +108,7 @@ def create_app(config: Config, secret: bytes | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.config = config
-    app.state.store = open_store(config.db)
+    app.state.store = open_store(config.db, key=configured_key(config))
     app.state.signer = Signer(secret or secrets.token_bytes(32))
     app.state.templates = _templates()
     app.state.chart_cache = {}
@@ -193,6 +194,8 @@ def serve(config: Config, host: str, port: int, workers: int, **options: Any) ->
     import uvicorn
 
     os.environ["CASEBOOK_DB"] = config.db
+    if config.key_file:  # workers read the key themselves; it never travels in the environment
+        os.environ["CASEBOOK_KEY_FILE"] = config.key_file
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
     uvicorn.run(
         "casebook.web.app:from_environment",

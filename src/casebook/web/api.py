@@ -64,7 +64,7 @@ def _plain(row: Any) -> Json:
 def figures(request: Request, actor: Acting, as_of: DateQuery = "") -> list[Json]:
     """Every shipped rule's figure (without the item lists) with the published totals."""
     day = params.day(as_of, "as_of") or dt.date.today()
-    found = service.dashboard(request.app.state.store, request.app.state.config, day)
+    found = service.dashboard(request.app, day)
     return [figure.as_json() for figure in found]
 
 

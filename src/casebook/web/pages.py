@@ -70,7 +70,7 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def dashboard(request: Request, actor: Acting, as_of: str | None = None) -> Response:
     day = params.day(as_of, "as_of") or dt.date.today()
-    figures = service.dashboard(request.app.state.store, request.app.state.config, day)
+    figures = service.dashboard(request.app, day)
     return render(request, "dashboard.html", actor, figures=figures, as_of=day)
 
 

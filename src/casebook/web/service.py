@@ -29,23 +29,39 @@ from casebook.review.queue import queue as review_queue
 from casebook.security.permissions import Actor, readable_levels, require
 from casebook.store import browse
 from casebook.store.engine import Store
+from casebook.store.figures import record_state
 from casebook.store.schema import Organisation, Person
 from casebook.store.sources import SearchHit
 from casebook.store.sources import search as search_sources
 from casebook.web.highlight import Mark, Piece, pieces
 
 __all__ = ["Decision", "Metadata"]
-CHART_CACHE = 64
+CACHE_SIZE = 64  # figures and charts kept per process, keyed by the record's state
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def dashboard(store: Store, config: Config, day: dt.date) -> list[Figure]:
-    """Every shipped rule's figure as of `day`, with the published totals beside it."""
-    rulebook = load_rulebook(config.jurisdiction)
-    return [
-        compute_figure(store, rule, day, rulebook=rulebook, details=False, actor="casebook-web")
-        for rule in rulebook.rules
-    ]
+def dashboard(app: FastAPI, day: dt.date) -> list[Figure]:
+    """Every shipped rule's figure as of `day`, with the published totals beside it;
+    computed once per state of the record (the audit chain's head) in each process."""
+    store: Store = app.state.store
+    config: Config = app.state.config
+    with store.reader() as session:
+        state = record_state(session)
+    key = ("dashboard", config.jurisdiction, day, state)
+    cache: dict[Any, Any] = app.state.chart_cache
+    if key not in cache:
+        rulebook = load_rulebook(config.jurisdiction)
+        _remember(cache, key, [
+            compute_figure(store, rule, day, rulebook=rulebook, details=False, actor="casebook-web")
+            for rule in rulebook.rules
+        ])  # fmt: skip
+    return list(cache[key])
+
+
+def _remember(cache: dict[Any, Any], key: object, value: object) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 def figure(store: Store, config: Config, rule_id: str, day: dt.date, by: str | None) -> Figure:
@@ -62,16 +78,18 @@ def chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes:
     store: Store = app.state.store
     rulebook = load_rulebook(app.state.config.jurisdiction)
     rule = rulebook.get(rule_id)
-    drawn = compute_figure(store, rule, day, rulebook=rulebook, details=False, actor="casebook-web")
-    key = (rule.key, day, drawn.record.digest)
+    with store.reader() as session:
+        state = record_state(session)
+    key = ("chart", rule.key, day, state)
     cache: dict[Any, bytes] = app.state.chart_cache
     if key not in cache:
+        # Bring the rule's facts up to date first (as `casebook count --chart` does).
+        compute_figure(store, rule, day, rulebook=rulebook, details=False, actor="casebook-web")
         start = rule.since or day.replace(month=1, day=1)
         points = month_series(store, rule, min(start, day), day, rulebook=rulebook)
         title = f"{rule.title}, to {day.isoformat()}"
-        if len(cache) >= CHART_CACHE:
-            cache.pop(next(iter(cache)))
-        cache[key] = series_chart(title, [Point(d, low, high) for d, low, high in points], "svg")
+        chart = series_chart(title, [Point(d, low, high) for d, low, high in points], "svg")
+        _remember(cache, key, chart)
     return cache[key]
 
 

@@ -678,6 +678,27 @@ def _print_figure(figure: Figure) -> None:
         out.print(table)
 
 
+@app.command("publish")
+def publish_command(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder.")],
+    rule: Annotated[str, typer.Option(help="The publishing rule (shipped: public).")] = "public",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Figures as of this date (default: today).")
+    ] = None,
+) -> None:
+    """Write a redacted public dataset: JSON, CSV, figures with charts, a SHA-256 manifest."""
+
+    def write(store: Store, config: Config, actor: Actor) -> None:
+        from casebook.publish.service import load_publishing_rule, publish
+
+        day = _required_date(as_of, "--as-of") if as_of else dt.date.today()
+        digests = publish(store, load_publishing_rule(rule), folder, day, actor=config.actor)
+        out.print(f"published {len(digests)} files to {folder} (manifest.json lists their SHA-256)")
+
+    _run_as(ctx, "publish", write)
+
+
 @app.command("check")
 def check_command(
     ctx: typer.Context,
@@ -975,6 +996,19 @@ def review_override_minor(
     from casebook.review.actions import override_minor
 
     _decide(ctx, lambda store, actor: override_minor(store, actor, person, reason))
+
+
+@review_app.command("grade")
+def review_grade(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="source, person, organisation or event")],
+    record: Annotated[str, typer.Argument(metavar="ID")],
+    level: Annotated[str, typer.Argument(help="public, internal or restricted")],
+) -> None:
+    """Set a record's sensitivity: only public records are ever published."""
+    from casebook.review.actions import grade
+
+    _decide(ctx, lambda store, actor: grade(store, actor, kind, record, level))
 
 
 @review_app.command("next")

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casebook.errors import CasebookError, NotFoundError
 from casebook.laws.catalogue import Catalogue, load_catalogue
-from casebook.model import DatePrecision, EventType, make_id
+from casebook.model import SENSITIVITIES, DatePrecision, EventType, make_id
 from casebook.resolve.events import _move_back, _move_rows, compare_events
 from casebook.resolve.names import parse_name
 from casebook.resolve.service import MINOR_AGE, best_display_name
@@ -45,6 +46,7 @@ from casebook.store.schema import (
     OrganisationAlias,
     Person,
     PersonAlias,
+    Source,
 )
 
 REVIEWER = "review.actions.v1"
@@ -86,6 +88,7 @@ PERMISSION = {
     "split-person": "merge",
     "undo": "merge",
     "override-minor": "override_minor_redaction",
+    "grade": "review",
 }
 _ACTING = "casebook.review_acting"
 
@@ -593,6 +596,42 @@ def override_minor(store: Store, actor: Actor, person_id: str, reason: str) -> D
         return f"person {person_id} may be named in publications (override {override_id})"
 
     return _act(store, actor, "override-minor", work)
+
+
+GRADABLE: dict[str, type[Source | Person | Organisation | Event]] = {
+    "source": Source, "person": Person, "organisation": Organisation, "event": Event,
+}  # fmt: skip
+
+
+def grade(store: Store, actor: Actor, kind: str, record_id: str, level: str) -> Decision:
+    """Set how sensitive a source, person, organisation or event is (public / internal /
+    restricted). Only `public` records are ever published; a minor stays restricted."""
+
+    def work(session: Session) -> str:
+        table = GRADABLE.get(kind)
+        if table is None:
+            raise ReviewError(f"cannot grade a {kind!r}; gradable: {', '.join(GRADABLE)}")
+        if level not in SENSITIVITIES:
+            raise ReviewError(f"no sensitivity {level!r}; use one of {', '.join(SENSITIVITIES)}")
+        # By id, not primary key: a source's key is its sequence number.
+        query = select(table).where(table.id == record_id).with_for_update()
+        record: Any = session.scalars(query).first()
+        if record is None:
+            raise NotFoundError(f"no {kind} {record_id}")
+        _may_touch(session, record.sensitivity)
+        _may_touch(session, level)
+        if record.sensitivity == level:
+            raise ReviewError(f"{kind} {record_id} is already {level}")
+        named = kind == "person" and minor_override(session, record_id) is not None
+        if kind == "person" and record.is_minor and level != "restricted" and not named:
+            raise ReviewError(
+                f"person {record_id} is a minor and stays restricted; to name them in "
+                "publications a reviewer records why: `casebook review override-minor`"
+            )
+        record.sensitivity = level
+        return f"{kind} {record_id} is now {level}"
+
+    return _act(store, actor, "grade", work)
 
 
 def override_of(store: Store, person_id: str) -> MinorOverride | None:

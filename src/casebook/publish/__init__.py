@@ -1,0 +1,1 @@
+"""Publishing: a redacted public dataset of the record, as a publishing rule allows."""

@@ -195,3 +195,16 @@ def test_pages_restricted_person_is_refused_without_clearance(server: Server, pa
     assert allowed.status_code == 200 and name in allowed.text
     listed = server.client("editor").get("/persons?size=100").text
     assert person_id not in listed
+
+
+def test_pages_source_links_only_web_urls_and_escapes_its_text(server: Server) -> None:
+    api = server.api("editor")
+    added = api.post(
+        "/api/v1/sources",
+        json={"text": "<script>alert(1)</script> Police arrested a man.",
+              "title": "<b>bold</b>", "url": "javascript:alert(1)"},
+    ).json()  # fmt: skip
+    html = server.client("viewer").get(f"/sources/{added[0]['source_id']}").text
+    assert 'href="javascript:' not in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<b>bold</b>" not in html

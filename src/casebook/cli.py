@@ -796,6 +796,29 @@ def _demo_actor(store: Store, config: Config) -> Actor:
     return actor
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web app and JSON API (docs/web.md); log in with a casebook user."""
+    from casebook.security.keys import configured_key
+    from casebook.security.sqlcipher import file_kind
+    from casebook.web.app import serve as run_server
+
+    with _errors_as_one_line():
+        path = sqlite_path(ctx.obj.db)
+        encrypted = path is not None and path.exists() and file_kind(path) == "encrypted"
+        if encrypted and configured_key(ctx.obj) is None:
+            fail("an encrypted store is served with its key in CASEBOOK_KEY_FILE (or "
+                 "CASEBOOK_KEY): each worker process opens the store itself")  # fmt: skip
+        store = _store(ctx)  # create or upgrade the store once, before the workers start
+        store.close()
+        run_server(ctx.obj, host, port, workers)
+
+
 # --- casebook review ---------------------------------------------------------------------
 
 review_app = typer.Typer(

@@ -14,7 +14,6 @@ import zlib
 from functools import cache
 
 import numpy as np
-from datasketch import MinHash
 
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: texts above ~0.5 similarity almost always share a band
@@ -25,6 +24,8 @@ _WORD = re.compile(r"\w+")
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash  # imported on first use: it pulls in scipy (~1 s)
+
     template = MinHash(num_perm=PERMUTATIONS, seed=20201, scheme="affine32")
     permutations: tuple[np.ndarray, np.ndarray] = template.permutations
     return permutations
@@ -35,6 +36,8 @@ def signature(text: str) -> bytes:
     words = _WORD.findall(text.lower())
     width = min(SHINGLE_WORDS, max(len(words), 1))
     shingles = {" ".join(words[i : i + width]).encode() for i in range(len(words) - width + 1)}
+    from datasketch import MinHash
+
     sketch = MinHash(
         num_perm=PERMUTATIONS,
         hashfunc=zlib.crc32,

@@ -5,20 +5,27 @@ from a second process on loopback by 50 concurrent clients for 30 s.
     .venv/bin/python benchmarks/web.py --events 20000 --seconds 10 --workers 2
 
 The record is the generated one of benchmarks/count.py (bulk inserts; full-text index
-filled afterwards). The server runs as its own process (`python -m casebook serve`), the
-load generator as another (httpx, asyncio): every client logs in once (one shared session)
-then cycles through the pages. The run is bounded in time (--seconds) and in requests
-(--max-requests). Prints, per page, requests, median and p95 latency and errors, then the
-totals and requests/s, and whether every page met the 200 ms p95 target with no errors.
-A baseline in the same run: GET /static/casebook.css (the server's floor per request).
+filled afterwards); `--keep DIR` builds it once in DIR and reuses it. The server runs as its
+own process (`python -m casebook serve`), the load generator as another: one log-in (httpx)
+gives the session cookie, then each client holds one keep-alive connection (plain asyncio
+streams, so the generator takes as little of the shared CPU as it can) and cycles through
+the pages. Each visit picks its record at random (seeded) from pools spread over the whole
+record: 500 sources, events and persons, 100 organisations, list pages 1 to 20, filters and
+search words, so the server cannot answer from one warm row. The run is bounded in time
+(--seconds) and in requests (--max-requests). Prints, per page, requests, median and p95
+latency and errors, then the totals and requests/s, and whether every page met the 200 ms
+p95 target with no errors. A baseline in the same run: GET /static/casebook.css (the
+server's floor per request).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
+import random
 import re
 import socket
 import statistics
@@ -27,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +46,20 @@ from sqlalchemy import select, text  # noqa: E402
 
 from casebook.security.accounts import add_first_admin  # noqa: E402
 from casebook.store.engine import open_store  # noqa: E402
-from casebook.store.schema import Event, Person, Source  # noqa: E402
+from casebook.store.schema import Event, Organisation, Person, Source  # noqa: E402
 from casebook.store.sources import index_for_search  # noqa: E402
+from casebook.web.auth import COOKIE  # noqa: E402
 from count import Record, write  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-password-1"
 TARGET_P95 = 0.200
 
 
-def build(url: str, events: int) -> dict[str, str]:
-    """Write the record; return one source, event and person id for the record pages."""
+POOL = 500
+
+
+def build(url: str, events: int) -> dict[str, Any]:
+    """Write the record; return pools of record ids (and search words) the visits pick from."""
     record = Record(events, max(1, events // 5))
     store = open_store(url)
     try:
@@ -58,34 +70,75 @@ def build(url: str, events: int) -> dict[str, str]:
             connection.execute(text("ANALYZE"))
         add_first_admin(store, USER, PASSWORD)
         with store.reader() as session:
-            ids = {
-                "source": session.scalars(select(Source.id).offset(events // 3).limit(1)).one(),
-                "event": session.scalars(select(Event.id).offset(events // 2).limit(1)).one(),
-                "person": session.scalars(select(Person.id).offset(7).limit(1)).one(),
+            pools = {
+                "sources": _spread(session.scalars(select(Source.id).order_by(Source.id))),
+                "events": _spread(session.scalars(select(Event.id).order_by(Event.id))),
+                "persons": _spread(session.scalars(select(Person.id).order_by(Person.id))),
+                "organisations": _spread(
+                    session.scalars(select(Organisation.id).order_by(Organisation.id)), 100
+                ),
+                # "report 123x1": each report's own word
+                "words": [
+                    str(title).split()[-1]
+                    for title in _spread(session.scalars(select(Source.title).order_by(Source.id)))
+                ],
             }
-            title = session.scalars(select(Source.title).where(Source.id == ids["source"])).one()
-            ids["key"] = title.split()[-1]  # "report 123x1": one report's own word
         print(f"record: {record.event_count:,} events, {len(record.tables[Person]):,} persons")
-        return ids
+        return pools
     finally:
         store.close()
 
 
-def pages(ids: dict[str, str]) -> dict[str, str]:
+def _spread(rows: Any, size: int = POOL) -> list[str]:
+    """`size` rows evenly spread over all of them."""
+    every = list(rows)
+    step = max(1, len(every) // size)
+    return every[::step][:size]
+
+
+def reuse(folder: Path, events: int) -> dict[str, Any] | None:
+    """The pools of a record built earlier in `folder` with as many events, if there is one."""
+    saved = folder / "pools.json"
+    if not saved.exists() or not (folder / "casebook.sqlite").exists():
+        return None
+    pools = json.loads(saved.read_text())
+    if pools.pop("events_built") != events:
+        raise SystemExit(f"{folder} holds a record of another size; choose another --keep")
+    print(f"record: reused from {folder}")
+    return dict(pools)
+
+
+EVENT_TYPES = ("arrest", "charge", "conviction", "sentence", "bail_granted")
+STATUSES = ("confirmed", "candidate")
+
+
+def pages(pools: dict[str, Any]) -> dict[str, Callable[[random.Random], str]]:
+    """Each page of the benchmark, as a function from a random source to one visit's path."""
+
+    def one(pool: str) -> Callable[[random.Random], str]:
+        return lambda rng: rng.choice(pools[pool])
+
+    source, event, person, organisation, word = (
+        one("sources"), one("events"), one("persons"), one("organisations"), one("words"),
+    )  # fmt: skip
     return {
-        "static (baseline)": "/static/casebook.css",
-        "dashboard": "/",
-        "chart": "/charts/nsl-arrests.svg",
-        "sources": "/sources",
-        "search": f"/sources?q=report+{ids['key']}",
-        "source": f"/sources/{ids['source']}",
-        "events": "/events",
-        "events filtered": "/events?type=arrest&status=confirmed&since=2021-01-01",
-        "event": f"/events/{ids['event']}",
-        "persons": "/persons",
-        "person": f"/persons/{ids['person']}",
-        "organisations": "/organisations",
-        "review": "/review",
+        "static (baseline)": lambda rng: "/static/casebook.css",
+        "dashboard": lambda rng: "/",
+        "chart": lambda rng: "/charts/nsl-arrests.svg",
+        "sources": lambda rng: f"/sources?page={rng.randint(1, 20)}",
+        "search": lambda rng: f"/sources?q=report+{word(rng)}",
+        "source": lambda rng: f"/sources/{source(rng)}",
+        "events": lambda rng: f"/events?page={rng.randint(1, 20)}",
+        "events filtered": lambda rng: (
+            f"/events?type={rng.choice(EVENT_TYPES)}&status={rng.choice(STATUSES)}"
+            f"&since={rng.randint(2020, 2024)}-01-01&page={rng.randint(1, 5)}"
+        ),
+        "event": lambda rng: f"/events/{event(rng)}",
+        "persons": lambda rng: f"/persons?page={rng.randint(1, 20)}",
+        "person": lambda rng: f"/persons/{person(rng)}",
+        "organisations": lambda rng: f"/organisations?page={rng.randint(1, 20)}",
+        "organisation": lambda rng: f"/organisations/{organisation(rng)}",
+        "review": lambda rng: f"/review?page={rng.randint(1, 20)}",
     }
 
 
@@ -104,58 +157,112 @@ def serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byte
         return subprocess.Popen(command, env=env, stdout=sink, stderr=sink)
 
 
-async def _log_in(client: Any) -> None:
-    page = await client.get("/login")
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    response = await client.post("/login", data={"name": USER, "password": PASSWORD, "csrf": csrf})
-    if response.status_code != 303:
-        raise RuntimeError(f"login failed: {response.status_code}")
-
-
-async def _drive(base: str, paths: dict[str, str], clients: int, seconds: float,
-                 max_requests: int) -> dict[str, Any]:  # fmt: skip
+def log_in(base: str) -> str:
+    """Log in once; the session cookie every client sends."""
     import httpx
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        await _log_in(client)
-        for path in paths.values():  # warm up: facts built, charts drawn, caches filled
-            await client.get(path, timeout=600)
-        latencies: dict[str, list[float]] = {name: [] for name in paths}
-        errors: dict[str, int] = dict.fromkeys(paths, 0)
-        reasons: Counter[str] = Counter()
-        names = list(paths)
-        sent = 0
-        deadline = time.perf_counter() + seconds
-
-        async def one_client(number: int) -> None:
-            nonlocal sent
-            turn = number
-            while time.perf_counter() < deadline and sent < max_requests:
-                sent += 1
-                name = names[turn % len(names)]
-                turn += 1
-                started = time.perf_counter()
-                try:
-                    response = await client.get(paths[name])
-                    ok = response.status_code == 200
-                    reason = f"HTTP {response.status_code}"
-                except httpx.HTTPError as error:
-                    ok, reason = False, type(error).__name__
-                if not ok:
-                    reasons[f"{name}: {reason}"] += 1
-                latencies[name].append(time.perf_counter() - started)
-                errors[name] += 0 if ok else 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client(n) for n in range(clients)))
-        took = time.perf_counter() - started
-        return {"latencies": latencies, "errors": errors, "reasons": reasons, "took": took}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert csrf is not None, "no CSRF token on the login page"
+        answer = client.post("/login", data={"name": USER, "password": PASSWORD, "csrf": csrf[1]})
+        if answer.status_code != 303:
+            raise RuntimeError(f"login failed: {answer.status_code}")
+        return f"{COOKIE}={client.cookies[COOKIE]}"
 
 
-def load(base: str, paths: dict[str, str], clients: int, seconds: float, max_requests: int,
-         out: Any) -> None:  # fmt: skip
-    out.put(asyncio.run(_drive(base, paths, clients, seconds, max_requests)))
+class Connection:
+    """One keep-alive HTTP/1.1 connection: GET a path, read the status and the whole body."""
+
+    def __init__(self, host: str, port: int, cookie: str) -> None:
+        self.host, self.port, self.cookie = host, port, cookie
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nCookie: {self.cookie}\r\n\r\n"
+                     .encode())  # fmt: skip
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, headers = _head(head)
+            if "content-length" in headers:
+                await reader.readexactly(int(headers["content-length"]))
+            elif headers.get("transfer-encoding") == "chunked":
+                while size := int((await reader.readline()).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readline()
+            if headers.get("connection") == "close":
+                self.close()
+            return status
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+def _head(head: bytes) -> tuple[int, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    return int(lines[0].split()[1]), headers
+
+
+async def _drive(base: str, pools: dict[str, Any], cookie: str, clients: int, seconds: float,
+                 max_requests: int) -> dict[str, Any]:  # fmt: skip
+    host, port = base.removeprefix("http://").split(":")
+    paths = pages(pools)
+    warm = Connection(host, int(port), cookie)
+    for name, path in paths.items():  # warm up: facts built, charts drawn, caches filled
+        status = await asyncio.wait_for(warm.get(path(random.Random(0))), 900)
+        if status != 200:
+            raise RuntimeError(f"{name}: HTTP {status} while warming up")
+    warm.close()
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
+    errors: dict[str, int] = dict.fromkeys(paths, 0)
+    reasons: Counter[str] = Counter()
+    names = list(paths)
+    sent = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_client(number: int) -> None:
+        nonlocal sent
+        rng = random.Random(number)
+        connection = Connection(host, int(port), cookie)
+        turn = number
+        while time.perf_counter() < deadline and sent < max_requests:
+            sent += 1
+            name = names[turn % len(names)]
+            turn += 1
+            path = paths[name](rng)
+            started = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(connection.get(path), 30)
+                ok, reason = status == 200, f"HTTP {status}"
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+                ok, reason = False, type(error).__name__
+            if not ok:
+                reasons[f"{name}: {reason} ({path})"] += 1
+            latencies[name].append(time.perf_counter() - started)
+            errors[name] += 0 if ok else 1
+        connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client(n) for n in range(clients)))
+    took = time.perf_counter() - started
+    return {"latencies": latencies, "errors": errors, "reasons": reasons, "took": took}
+
+
+def load(base: str, pools: dict[str, Any], cookie: str, clients: int, seconds: float,
+         max_requests: int, out: Any) -> None:  # fmt: skip
+    out.put(asyncio.run(_drive(base, pools, cookie, clients, seconds, max_requests)))
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -207,11 +314,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--max-requests", type=int, default=500_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--keep", type=Path, help="build the record in this folder and reuse it on later runs"
+    )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="casebook-web-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="casebook-web-bench-") as scratch:
+        folder = options.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{folder}/casebook.sqlite"
         started = time.perf_counter()
-        ids = build(url, options.events)
+        pools = reuse(folder, options.events) or build(url, options.events)
+        (folder / "pools.json").write_text(json.dumps({**pools, "events_built": options.events}))
         print(f"built in {time.perf_counter() - started:.1f} s; serving with "
               f"{options.workers} workers on SQLite")  # fmt: skip
         port = _free_port()
@@ -220,7 +333,8 @@ def main() -> None:
         try:
             wait_until_up(base, server)
             results: Any = multiprocessing.get_context("spawn").Queue()
-            args = (base, pages(ids), options.clients, options.seconds, options.max_requests)
+            args = (base, pools, log_in(base), options.clients, options.seconds,
+                    options.max_requests)  # fmt: skip
             driver = multiprocessing.get_context("spawn").Process(
                 target=load, args=(*args, results)
             )

@@ -97,6 +97,24 @@ def test_pages_assets_are_served_locally(server: Server) -> None:
         assert client.get(asset).status_code == 200
 
 
+def test_pages_assets_carry_an_etag_and_answer_304_to_it(server: Server) -> None:
+    client = server.client("viewer")
+    first = client.get("/static/htmx.min.js")
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/javascript")
+    assert int(first.headers["content-length"]) == len(first.content) > 10_000
+    assert "max-age" in first.headers["cache-control"]
+    again = client.get("/static/htmx.min.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    stale = client.get("/static/htmx.min.js", headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.content == first.content
+    head = client.http.head("/static/casebook.css")
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"])
+    # Only the stylesheet and scripts are served: not the folder's README, nothing outside it.
+    for path in ("/static/README.md", "/static/../app.py", "/static/nothing.css"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/static/casebook.css").status_code in (403, 405)
+
+
 def test_pages_dashboard_shows_each_figure_with_its_chart(server: Server) -> None:
     client = server.client("viewer")
     html = client.get("/?as_of=2024-06-30").text

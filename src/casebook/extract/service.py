@@ -54,6 +54,8 @@ def extract_record(
                     session, source.id, key, rows, supersedes=earlier_versions
                 )
         done += len(batch)
+        if done == len(pending):
+            store.optimize()
         yield Progress(done, len(pending), events)
 
 

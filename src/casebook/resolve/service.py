@@ -116,6 +116,7 @@ def resolve_record(
                 decisions = _decide_batch(session, kind, batch, thresholds)
                 _write(session, kind, decisions, config.actor, summary)
             after = (batch[-1].source_seq, batch[-1].id)
+    store.optimize()
     return summary
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from casebook.errors import NotFoundError
 from casebook.store import review as stored
 from casebook.store.review import Quote
-from casebook.store.schema import Event, IdentityLink
-from casebook.store.sensitivity import event_sensitivity, link_sensitivity
+from casebook.store.schema import Event, EventMerge, IdentityLink
+from casebook.store.sensitivity import events_sensitivity, link_sensitivity
 
 # (column, field name in event_evidence) for the fields a reviewer judges.
 EVENT_FIELDS = (("type", "type"), ("date", "date"), ("date_precision", "date_precision"),
@@ -65,12 +65,10 @@ def queue(
 ) -> list[ReviewItem]:
     """A page of the queue: candidate events, then queued identity links. With `levels`,
     items of any other sensitivity are left out (so a page may be short)."""
-    events_total = stored.count_candidate_events(session)
-    items = [
-        event_item(session, event) for event in stored.candidate_events(session, limit, offset)
-    ]
+    items = event_items(session, stored.candidate_events(session, limit, offset))
     if len(items) < limit:
-        link_offset = max(offset - events_total, 0)
+        # Counting the candidate events is paid only by the page where the links begin.
+        link_offset = max(offset - stored.count_candidate_events(session), 0)
         links = stored.queued_links(session, limit - len(items), link_offset)
         items += [link_item(session, link) for link in links]
     return [i for i in items if levels is None or i.sensitivity in levels]
@@ -88,7 +86,23 @@ def item(session: Session, item_id: str) -> ReviewItem:
 
 
 def event_item(session: Session, event: Event) -> ReviewItem:
-    quotes = stored.quotes_by_event(session, [event.id]).get(event.id, [])
+    return event_items(session, [event])[0]
+
+
+def event_items(session: Session, events: Sequence[Event]) -> list[ReviewItem]:
+    """Each event as a review item, reading the page's quotes, merges and sensitivities in a
+    few queries however many events it holds."""
+    ids = [event.id for event in events]
+    quotes = stored.quotes_by_event(session, ids)
+    merges = stored.merges_of_events(session, ids)
+    levels = events_sensitivity(session, events)
+    return [_event_item(event, quotes.get(event.id, []), merges, levels[event.id])
+            for event in events]  # fmt: skip
+
+
+def _event_item(
+    event: Event, quotes: list[Quote], merges: Sequence[EventMerge], sensitivity: str
+) -> ReviewItem:
     by_field: dict[str, list[Quote]] = {}
     for quote in quotes:
         by_field.setdefault(quote.field, []).append(quote)
@@ -99,11 +113,13 @@ def event_item(session: Session, event: Event) -> ReviewItem:
         if value is not None or quoted:
             fields.append(FieldView(name, "" if value is None else str(value), quoted))
     fields += [FieldView(name, "", tuple(rest)) for name, rest in sorted(by_field.items())]
-    merge = stored.merge_of(session, event.id)
+    merge = next(
+        (m for m in merges if m.merged_event_id == event.id and m.decision != "rejected"), None
+    )
     reasons = (f"merged into {merge.into_event_id} (merge {merge.id})",) if merge else ()
     merged_in = [
         f"holds merged report {m.merged_event_id} (merge {m.id}, {m.decision})"
-        for m in stored.merges_involving(session, event.id)
+        for m in merges
         if m.into_event_id == event.id and m.decision != "rejected"
     ]
     return ReviewItem(
@@ -113,7 +129,7 @@ def event_item(session: Session, event: Event) -> ReviewItem:
         version=event.version,
         fields=tuple(fields),
         reasons=(*reasons, *merged_in),
-        sensitivity=event_sensitivity(session, event),
+        sensitivity=sensitivity,
     )
 
 

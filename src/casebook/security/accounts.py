@@ -199,15 +199,15 @@ def list_users(store: Store, by: Actor) -> list[UserView]:
 def local_actor(store: Store, name: str) -> Actor:
     """The user named by --user / CASEBOOK_USER / the login, trusted as the laptop's owner."""
     with store.reader() as session:
-        user = stored.user_named(session, name)
-        if user is None:
-            raise LoginError(
-                f"no casebook user {name}: set --user or CASEBOOK_USER to your casebook user "
-                "name, or ask an admin to run `casebook user add`"
-            )
-        if not user.enabled:
-            raise LoginError(f"user {name} is disabled; ask an admin")
-        return actor_of(user)
+        user = stored.user_standing(session, name)
+    if user is None:
+        raise LoginError(
+            f"no casebook user {name}: set --user or CASEBOOK_USER to your casebook user "
+            "name, or ask an admin to run `casebook user add`"
+        )
+    if not user.enabled:
+        raise LoginError(f"user {name} is disabled; ask an admin")
+    return Actor(name, user.role, cleared=user.clearance == "restricted")
 
 
 def login(store: Store, name: str, password: str, *, now: dt.datetime | None = None) -> Actor:

@@ -149,7 +149,8 @@ def events(
         query = query.where(Event.date <= wanted.until)
     if wanted.status:
         query = query.where(Event.status == wanted.status)
-    query = query.order_by(Event.date.is_(None), Event.date.desc(), Event.id)
+    # Dated first, newest first: the order of the index ix_events_listed read backwards.
+    query = query.order_by(Event.date.is_not(None).desc(), Event.date.desc(), Event.id.desc())
     page = _page(session, query, number, size)
     return Page([_event_row(event) for event in page.items], number, size, page.more)
 

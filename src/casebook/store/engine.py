@@ -28,6 +28,8 @@ from casebook.security import encryption, sqlcipher
 from casebook.security.keys import Key
 from casebook.store import audit, minors
 
+ANALYSIS_ROWS = 1000
+
 
 @dataclass
 class Store:
@@ -35,6 +37,9 @@ class Store:
 
     engine: Engine
     sessions: sessionmaker[Session]
+
+    def __post_init__(self) -> None:
+        self._readonly = self.engine.execution_options(readonly=True)
 
     @property
     def dialect(self) -> str:
@@ -57,11 +62,21 @@ class Store:
     @contextmanager
     def reader(self) -> Iterator[Session]:
         """A read-only session (rolled back at the end)."""
-        session = self.sessions(bind=self.engine.execution_options(readonly=True))
+        session = self.sessions(bind=self._readonly)
         try:
             yield session
         finally:
             session.close()  # ends the transaction; loaded objects stay readable
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics after bulk writes, so the pages' queries
+        pick the indexes that read rows in order (ANALYZE, sampling at most ANALYSIS_ROWS
+        rows per index). PostgreSQL's autovacuum keeps its own statistics."""
+        if self.dialect != "sqlite":
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
+            connection.exec_driver_sql("ANALYZE")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -211,6 +211,17 @@ def merge_of(session: Session, event_id: str) -> EventMerge | None:
     return session.scalars(query.limit(1)).first()
 
 
+def merges_of_events(session: Session, event_ids: Sequence[str]) -> list[EventMerge]:
+    """Every merge (any decision) that took one of these events into another or another into
+    one of them, by id."""
+    if not event_ids:
+        return []
+    query = select(EventMerge).where(
+        EventMerge.merged_event_id.in_(event_ids) | EventMerge.into_event_id.in_(event_ids)
+    )
+    return list(session.scalars(query.order_by(EventMerge.id)))
+
+
 def merges_involving(session: Session, event_id: str) -> list[EventMerge]:
     query = select(EventMerge).where(
         (EventMerge.merged_event_id == event_id) | (EventMerge.into_event_id == event_id)

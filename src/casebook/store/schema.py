@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -84,7 +85,7 @@ class Source(Base):
 
     __table_args__ = (
         _sensitivity(),
-        Index("ix_sources_published_at", "published_at"),
+        Index("ix_sources_listed", "published_at", "seq"),
     )
 
 
@@ -133,7 +134,7 @@ class Person(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (_sensitivity(),)
+    __table_args__ = (_sensitivity(), Index("ix_persons_name", "name", "id"))
 
 
 class PersonAlias(Base):
@@ -157,7 +158,7 @@ class Organisation(Base):
     kind: Mapped[str | None] = mapped_column(String(32))
     sensitivity: Mapped[str] = mapped_column(String(16), default="internal")
 
-    __table_args__ = (_sensitivity(),)
+    __table_args__ = (_sensitivity(), Index("ix_organisations_name", "name", "id"))
 
 
 class OrganisationAlias(Base):
@@ -206,6 +207,11 @@ class Event(Base):
         CheckConstraint("count IS NULL OR count >= 0", name="count"),
         _sensitivity(),
         Index("ix_events_type_date", "type", "date"),
+        # The pages' orders (web lists: dated first, newest first; the review queue: dated
+        # first, oldest first), so a page reads its rows in order instead of sorting them all.
+        Index("ix_events_listed", text("(date IS NOT NULL)"), "date", "id"),
+        Index("ix_events_type_listed", "type", text("(date IS NOT NULL)"), "date", "id"),
+        Index("ix_events_status_queue", "status", text("(date IS NULL)"), "date", "id"),
     )
 
 
@@ -217,7 +223,7 @@ class EventParticipant(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     event_id: Mapped[str] = mapped_column(ID, _fk("events.id"), index=True)
     person_id: Mapped[str | None] = mapped_column(ID, _fk("persons.id"), index=True)
-    organisation_id: Mapped[str | None] = mapped_column(ID, _fk("organisations.id"))
+    organisation_id: Mapped[str | None] = mapped_column(ID, _fk("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="subject")
     age: Mapped[int | None] = mapped_column(Integer)
     evidence_id: Mapped[str | None] = mapped_column(ID, _fk("evidence.id"))
@@ -240,6 +246,8 @@ class EventEvidence(Base):
     field: Mapped[str] = mapped_column(String(24), primary_key=True)
     evidence_id: Mapped[str] = mapped_column(ID, _fk("evidence.id"), primary_key=True)
     rule: Mapped[str | None] = mapped_column(String(96))
+
+    __table_args__ = (Index("ix_event_evidence_evidence_id", "evidence_id"),)
 
 
 class Mention(Base):
@@ -350,6 +358,7 @@ class IdentityLink(Base):
         CheckConstraint(
             "(person_id IS NULL) <> (organisation_id IS NULL)", name="person_or_organisation"
         ),
+        Index("ix_identity_links_decision", "decision", "id"),
     )
 
 

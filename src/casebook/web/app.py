@@ -8,14 +8,16 @@ route, renewed after) and the security headers on every response. Routes are in
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import secrets
+import threading
 from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import MutableHeaders
@@ -23,10 +25,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casebook.config import Config, load_config
+from casebook.count.rules import load_rulebook
 from casebook.errors import CasebookError
 from casebook.security.keys import configured_key
 from casebook.store.engine import open_store
-from casebook.web import api, errors, pages
+from casebook.web import api, errors, pages, service
+from casebook.web.assets import Assets
 from casebook.web.auth import COOKIE, SESSION_SECONDS, Signer, WebSession, new_session
 
 SECRET_ENV = "CASEBOOK_WEB_SECRET"
@@ -112,8 +116,7 @@ def create_app(config: Config, secret: bytes | None = None) -> FastAPI:
     app.state.signer = Signer(secret or secrets.token_bytes(32))
     app.state.templates = _templates()
     app.state.chart_cache = {}
-    static = resources.files("casebook.web") / "static"
-    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.mount("/static", Assets(), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
     app.add_exception_handler(CasebookError, errors.casebook_error)
@@ -186,7 +189,25 @@ def from_environment() -> FastAPI:
     """The app as `casebook serve` starts it in each worker: settings from the environment,
     the session secret from CASEBOOK_WEB_SECRET (set by `serve` for its workers)."""
     secret = os.environ.get(SECRET_ENV)
-    return create_app(load_config({}), bytes.fromhex(secret) if secret else None)
+    app = create_app(load_config({}), bytes.fromhex(secret) if secret else None)
+    app.router.on_startup.append(lambda: _warm_in_background(app))
+    return app
+
+
+def _warm_in_background(app: FastAPI) -> None:
+    """Draw today's dashboard and charts once as the worker starts, so its first visitors do
+    not wait for the figures and for matplotlib to load."""
+
+    def warm() -> None:
+        today = dt.date.today()
+        try:
+            service.dashboard(app, today)
+            for rule in load_rulebook(app.state.config.jurisdiction).rules:
+                service.chart(app, rule.id, today)
+        except Exception:
+            logging.getLogger(__name__).warning("could not warm the dashboard", exc_info=True)
+
+    threading.Thread(target=warm, name="casebook-warm", daemon=True).start()
 
 
 def serve(config: Config, host: str, port: int, workers: int, **options: Any) -> None:

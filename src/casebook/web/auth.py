@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from casebook.errors import CasebookError
 from casebook.security import accounts, tokens
@@ -109,14 +110,17 @@ def actor_of_request(request: Request) -> Actor:
     return accounts.local_actor(store, session.user)
 
 
-def acting(request: Request) -> Actor:
+async def acting(request: Request) -> Actor:
     """The acting user, once the route's action (web/routes.py) is allowed them."""
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)
     action = action_for(request.method, template)
     if action is None:
         raise RuntimeError(f"route {request.method} {template} is not in web/routes.py")
-    actor = actor_of_request(request)
+    if is_api(request):  # a token's use is written down: that may wait on a writer's lock
+        actor = await run_in_threadpool(actor_of_request, request)
+    else:  # one indexed read
+        actor = actor_of_request(request)
     require(actor, action)
     return actor
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from casebook.security.accounts import LoginError
 from casebook.security.permissions import Actor, readable_levels, require
@@ -25,6 +26,9 @@ from casebook.web.highlight import Mark, pieces
 from casebook.web.params import PageNumber, PageSize
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+# Reading pages are `async def`: their bounded, paged queries run on the event loop, which
+# saves each request two hops to the thread pool. Whatever may take long (ingest, extract,
+# resolve, check, review decisions) stays `def`, in the thread pool, as does drawing a chart.
 Acting = Annotated[Actor, Depends(acting)]
 
 
@@ -41,7 +45,7 @@ def render(request: Request, template: str, actor: Actor | None, **context: Any)
 
 
 @router.get("/login")
-def login_page(request: Request) -> Response:
+async def login_page(request: Request) -> Response:
     return render(request, "login.html", None, problem=None)
 
 
@@ -68,16 +72,20 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/")
-def dashboard(request: Request, actor: Acting, as_of: str | None = None) -> Response:
+async def dashboard(request: Request, actor: Acting, as_of: str | None = None) -> Response:
     day = params.day(as_of, "as_of") or dt.date.today()
     figures = service.dashboard(request.app, day)
     return render(request, "dashboard.html", actor, figures=figures, as_of=day)
 
 
 @router.get("/charts/{rule_id}.svg")
-def chart(request: Request, actor: Acting, rule_id: str, as_of: str | None = None) -> Response:
+async def chart(
+    request: Request, actor: Acting, rule_id: str, as_of: str | None = None
+) -> Response:
     day = params.day(as_of, "as_of") or dt.date.today()
-    svg = service.chart(request.app, rule_id, day)
+    svg = service.cached_chart(request.app, rule_id, day)
+    if svg is None:  # drawn once per state of the record, in the thread pool
+        svg = await run_in_threadpool(service.chart, request.app, rule_id, day)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private"})
 
 
@@ -85,7 +93,7 @@ def chart(request: Request, actor: Acting, rule_id: str, as_of: str | None = Non
 
 
 @router.get("/sources")
-def sources(
+async def sources(
     request: Request, actor: Acting, q: str = "", page: PageNumber = 1, size: PageSize = 25
 ) -> Response:
     levels = readable_levels(actor)
@@ -99,7 +107,7 @@ def sources(
 
 
 @router.get("/sources/{source_id}")
-def source(request: Request, actor: Acting, source_id: str) -> Response:
+async def source(request: Request, actor: Acting, source_id: str) -> Response:
     with request.app.state.store.reader() as session:
         found = browse.source(session, source_id)
         require(actor, "read", found.sensitivity)
@@ -116,7 +124,7 @@ def source(request: Request, actor: Acting, source_id: str) -> Response:
 
 
 @router.get("/events")
-def events(
+async def events(
     request: Request,
     actor: Acting,
     type: str = "",
@@ -135,20 +143,22 @@ def events(
 
 
 @router.get("/events/{event_id}")
-def event(request: Request, actor: Acting, event_id: str) -> Response:
+async def event(request: Request, actor: Acting, event_id: str) -> Response:
     item = service.review_item(request.app.state.store, actor, event_id)
     return render(request, "event.html", actor, item=item)
 
 
 @router.get("/persons")
-def persons(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 25) -> Response:
+async def persons(
+    request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 25
+) -> Response:
     with request.app.state.store.reader() as session:
         rows = browse.persons(session, readable_levels(actor), page, size)
     return render(request, "names.html", actor, rows=rows, kind="persons", title="Persons")
 
 
 @router.get("/persons/{person_id}")
-def person(
+async def person(
     request: Request, actor: Acting, person_id: str, page: PageNumber = 1, size: PageSize = 25
 ) -> Response:
     found = service.person(request.app.state.store, actor, person_id, page, size)
@@ -156,7 +166,7 @@ def person(
 
 
 @router.get("/organisations")
-def organisations(
+async def organisations(
     request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 25
 ) -> Response:
     with request.app.state.store.reader() as session:
@@ -166,7 +176,7 @@ def organisations(
 
 
 @router.get("/organisations/{organisation_id}")
-def organisation(
+async def organisation(
     request: Request, actor: Acting, organisation_id: str, page: PageNumber = 1,
     size: PageSize = 25,
 ) -> Response:  # fmt: skip
@@ -178,7 +188,9 @@ def organisation(
 
 
 @router.get("/review")
-def review(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 10) -> Response:
+async def review(
+    request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 10
+) -> Response:
     items = service.queue_page(request.app.state.store, actor, page, size)
     return render(request, "review.html", actor, items=items)
 
@@ -276,7 +288,7 @@ def undo(request: Request, actor: Acting, decision: Annotated[str, Form()]) -> R
 
 
 @router.get("/check")
-def check_page(request: Request, actor: Acting) -> Response:
+async def check_page(request: Request, actor: Acting) -> Response:
     return render(request, "check.html", actor, result=None, published=dt.date.today())
 
 
@@ -299,7 +311,7 @@ async def check(
 
 
 @router.get("/ingest")
-def ingest_page(request: Request, actor: Acting) -> Response:
+async def ingest_page(request: Request, actor: Acting) -> Response:
     return render(request, "ingest.html", actor, outcomes=None, extracted=None)
 
 
@@ -352,7 +364,9 @@ def resolve(request: Request, actor: Acting) -> Response:
 
 
 @router.get("/audit")
-def audit(request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 50) -> Response:
+async def audit(
+    request: Request, actor: Acting, page: PageNumber = 1, size: PageSize = 50
+) -> Response:
     with request.app.state.store.reader() as session:
         rows = browse.audit_entries(session, page, size)
     return render(request, "audit.html", actor, rows=rows)

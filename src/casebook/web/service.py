@@ -71,6 +71,15 @@ def figure(store: Store, config: Config, rule_id: str, day: dt.date, by: str | N
     )
 
 
+def cached_chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes | None:
+    """The chart `chart` drew for this state of the record, if it did."""
+    rule = load_rulebook(app.state.config.jurisdiction).get(rule_id)
+    with app.state.store.reader() as session:
+        state = record_state(session)
+    found: bytes | None = app.state.chart_cache.get(("chart", rule.key, day, state))
+    return found
+
+
 def chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes:
     """A rule's month-by-month chart to `day`, drawn once per state of the record."""
     from casebook.count.charts import Point, series_chart  # matplotlib loads only to draw

@@ -226,6 +226,7 @@ async def _drive(base: str, pools: dict[str, Any], cookie: str, clients: int, se
             raise RuntimeError(f"{name}: HTTP {status} while warming up")
     warm.close()
     latencies: dict[str, list[float]] = {name: [] for name in paths}
+    by_client: list[list[float]] = [[] for _ in range(clients)]
     errors: dict[str, int] = dict.fromkeys(paths, 0)
     reasons: Counter[str] = Counter()
     names = list(paths)
@@ -251,13 +252,16 @@ async def _drive(base: str, pools: dict[str, Any], cookie: str, clients: int, se
             if not ok:
                 reasons[f"{name}: {reason} ({path})"] += 1
             latencies[name].append(time.perf_counter() - started)
+            by_client[number].append(latencies[name][-1])
             errors[name] += 0 if ok else 1
         connection.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(one_client(n) for n in range(clients)))
     took = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors, "reasons": reasons, "took": took}
+    client_medians = sorted(statistics.median(v) for v in by_client if v)
+    return {"latencies": latencies, "errors": errors, "reasons": reasons, "took": took,
+            "client_medians": client_medians}  # fmt: skip
 
 
 def load(base: str, pools: dict[str, Any], cookie: str, clients: int, seconds: float,
@@ -278,6 +282,30 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 1
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError("the server did not start")
+
+
+def connections_per_worker(server: subprocess.Popen[bytes], port: int, results: Any) -> list[int]:
+    """How many of the clients' connections each worker process holds, once the clients
+    have connected (a few seconds into the run)."""
+    import psutil
+
+    deadline = time.monotonic() + 600
+    while results.empty() and time.monotonic() < deadline:
+        counts = []
+        for worker in psutil.Process(server.pid).children(recursive=True):
+            try:
+                held = worker.net_connections("tcp")
+            except psutil.NoSuchProcess:
+                continue
+            served = [
+                c for c in held if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+            ]
+            if served:
+                counts.append(len(served))
+        if sum(counts) >= 40:
+            return sorted(counts)
+        time.sleep(0.5)
+    return []
 
 
 def p95(values: list[float]) -> float:
@@ -301,6 +329,10 @@ def report(result: dict[str, Any], clients: int) -> None:
     rate = total / result["took"]
     print(f"\n{total:,} requests in {result['took']:.1f} s from {clients} clients: "
           f"{rate:.0f} requests/s, {errors} errors")  # fmt: skip
+    spread = result["client_medians"]
+    if spread:  # far apart: the connections are spread unevenly over the workers
+        print(f"each client's median: lowest {spread[0] * 1000:.0f} ms, middle "
+              f"{spread[len(spread) // 2] * 1000:.0f} ms, highest {spread[-1] * 1000:.0f} ms")  # fmt: skip
     for reason, count in result["reasons"].most_common():
         print(f"  error {reason} x{count}")
     verdict = "met" if met else "NOT met"
@@ -339,7 +371,9 @@ def main() -> None:
                 target=load, args=(*args, results)
             )
             driver.start()
+            spread = connections_per_worker(server, port, results)
             result = results.get(timeout=options.seconds + 900)
+            print(f"connections per worker (while loaded): {spread}")
             driver.join(30)
         finally:
             server.terminate()

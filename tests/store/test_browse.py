@@ -8,12 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from casebook.review.queue import queue
 from casebook.store import browse
 from casebook.store.engine import Store
-from casebook.store.schema import Event, Organisation, Person
+from casebook.store.schema import (
+    Event,
+    EventEvidence,
+    EventParticipant,
+    Evidence,
+    Mention,
+    Organisation,
+    Person,
+    Source,
+)
+from casebook.store.sensitivity import event_sensitivity, events_sensitivity
 
 LEVELS = ("public", "internal", "restricted")
 
@@ -119,3 +129,43 @@ def test_browse_pages_read_in_index_order_on_sqlite(sqlite_url: str) -> None:
             assert "TEMP B-TREE" not in plan, plan
     finally:
         store.close()
+
+
+def test_browse_event_grades_are_each_events_strictest_in_one_query(store: Store) -> None:
+    """A page grades its events together: each gets the strictest of itself, the sources
+    quoted for it and the persons in it; a stated age under 18 makes it restricted."""
+    add_events(store, [(f"g{n}", "arrest", dt.date(2022, 1, n + 1), "candidate")
+                       for n in range(5)])  # fmt: skip
+    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    with store.session("tester") as session:
+        for level in ("internal", "restricted"):
+            session.add(Source(id=f"s-{level}", sha256=level * 4, kind="text", captured_at=now,
+                               sensitivity=level, text="Some text", text_sha256=level))  # fmt: skip
+            session.add(Evidence(id=f"v-{level}", source_id=f"s-{level}", start=0, end=4,
+                                 quote="Some"))  # fmt: skip
+        session.add(Person(id="p-open", name="Open Person", sensitivity="public"))
+        session.add(Person(id="p-closed", name="Closed Person", sensitivity="restricted"))
+        session.flush()
+        # g0: an internal source only. g1: a restricted source. g2: a restricted person.
+        # g3: a 16-year-old named in a report. g4: a public person, an internal source.
+        for event_id, evidence in (
+            ("g0", "internal"),
+            ("g1", "restricted"),
+            ("g2", "internal"),
+            ("g3", "internal"),
+            ("g4", "internal"),
+        ):
+            session.add(EventEvidence(event_id=event_id, field="event",
+                                      evidence_id=f"v-{evidence}"))  # fmt: skip
+        session.add(EventParticipant(id="ep2", event_id="g2", person_id="p-closed"))
+        session.add(EventParticipant(id="ep4", event_id="g4", person_id="p-open"))
+        session.add(Mention(id="m3", source_id="s-internal", event_id="g3", kind="person",
+                            name="a boy", age=16, evidence_id="v-internal"))  # fmt: skip
+    with store.reader() as session:
+        events = list(session.scalars(select(Event).where(Event.id.like("g%")).order_by(Event.id)))
+        with statements(store) as seen:
+            grades = events_sensitivity(session, events)
+        assert len(seen) == 1
+        assert grades == {"g0": "internal", "g1": "restricted", "g2": "restricted",
+                          "g3": "restricted", "g4": "internal"}  # fmt: skip
+        assert [event_sensitivity(session, e) for e in events] == list(grades.values())

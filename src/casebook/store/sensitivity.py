@@ -8,8 +8,9 @@ person a restricted minor. An identity link shows a quote and the candidate pers
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select, union_all
 from sqlalchemy.orm import Session
 
 from casebook.model import MINOR_AGE, SENSITIVITIES
@@ -42,41 +43,33 @@ def event_sensitivity(session: Session, event: Event) -> str:
 
 
 def events_sensitivity(session: Session, events: Sequence[Event]) -> dict[str, str]:
-    """`event_sensitivity` of each event (by id), in four queries however many events."""
+    """`event_sensitivity` of each event (by id), in one query however many events."""
     ids = [event.id for event in events]
     levels: dict[str, list[str]] = {event.id: [event.sensitivity] for event in events}
     if not ids:
         return {}
+    # The grade of every source quoted; every person named or taking part, with their
+    # grade and the age stated.
     sources = (
-        select(EventEvidence.event_id, Source.sensitivity)
+        select(EventEvidence.event_id, null().label("age"), Source.sensitivity)
         .join(Evidence, EventEvidence.evidence_id == Evidence.id)
         .join(Source, Evidence.source_id == Source.id)
         .where(EventEvidence.event_id.in_(ids))
     )
-    for event_id, level in session.execute(sources):
-        levels[event_id].append(level)
-    people: dict[str, list[tuple[str | None, int | None]]] = {i: [] for i in ids}
-    for table in (Mention, EventParticipant):
-        ages = select(table.event_id, table.person_id, table.age).where(table.event_id.in_(ids))
-        for owner, person_id, age in session.execute(ages):
-            people[str(owner)].append((person_id, age))
-    graded = _person_levels(session, (pid for rows in people.values() for pid, _ in rows))
-    found = {}
-    for event_id in ids:
-        if any(age is not None and age < MINOR_AGE for _, age in people[event_id]):
-            found[event_id] = "restricted"
-        else:
-            persons = [graded[pid] for pid, _ in people[event_id] if pid in graded]
-            found[event_id] = _strictest([*levels[event_id], *persons])
-    return found
-
-
-def _person_levels(session: Session, ids: Iterable[str | None]) -> dict[str, str]:
-    wanted = [i for i in set(ids) if i]
-    if not wanted:
-        return {}
-    query = select(Person.id, Person.sensitivity).where(Person.id.in_(wanted))
-    return {pid: level for pid, level in session.execute(query).tuples()}
+    people = [
+        select(table.event_id, table.age, Person.sensitivity)
+        .join(Person, Person.id == table.person_id, isouter=True)
+        .where(table.event_id.in_(ids))
+        for table in (Mention, EventParticipant)
+    ]
+    minors = set()
+    rows: Iterable[Any] = session.execute(union_all(sources, *people))
+    for owner, age, level in rows:
+        if age is not None and age < MINOR_AGE:
+            minors.add(owner)
+        if level is not None:
+            levels[str(owner)].append(level)
+    return {i: "restricted" if i in minors else _strictest(levels[i]) for i in ids}
 
 
 def link_sensitivity(session: Session, link: IdentityLink) -> str:

@@ -211,22 +211,19 @@ def _warm_in_background(app: FastAPI) -> None:
 
 
 def serve(config: Config, host: str, port: int, workers: int, **options: Any) -> None:
-    """Run the app under uvicorn with `workers` processes sharing one store and secret."""
+    """Run the app under uvicorn; with `workers` processes (web/workers.py) sharing one store
+    and one session secret."""
     import uvicorn
 
     os.environ["CASEBOOK_DB"] = config.db
     if config.key_file:  # workers read the key themselves; it never travels in the environment
         os.environ["CASEBOOK_KEY_FILE"] = config.key_file
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
-    uvicorn.run(
-        "casebook.web.app:from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        server_header=False,
-        # No access log: its URLs would carry search words and record ids.
-        access_log=False,
-        **options,
-    )
+    # No access log: its URLs would carry search words and record ids.
+    options = {"proxy_headers": True, "server_header": False, "access_log": False, **options}
+    if workers > 1:
+        from casebook.web.workers import run_workers
+
+        run_workers(host, port, workers, options)
+        return
+    uvicorn.run("casebook.web.app:from_environment", factory=True, host=host, port=port, **options)

@@ -331,8 +331,8 @@ def report(result: dict[str, Any], clients: int) -> None:
           f"{rate:.0f} requests/s, {errors} errors")  # fmt: skip
     spread = result["client_medians"]
     if spread:  # far apart: the connections are spread unevenly over the workers
-        print(f"each client's median: lowest {spread[0] * 1000:.0f} ms, middle "
-              f"{spread[len(spread) // 2] * 1000:.0f} ms, highest {spread[-1] * 1000:.0f} ms")  # fmt: skip
+        low, middle, high = (round(spread[i] * 1000) for i in (0, len(spread) // 2, -1))
+        print(f"each client's median: lowest {low} ms, middle {middle} ms, highest {high} ms")
     for reason, count in result["reasons"].most_common():
         print(f"  error {reason} x{count}")
     verdict = "met" if met else "NOT met"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,11 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from casebook.config import Config, load_config
-from casebook.count.figures import Figure, compute_figure, month_series
 from casebook.count.rules import Rulebook, load_rulebook
 from casebook.errors import CasebookError, UsageError
 from casebook.extract.base import Extractor
-from casebook.ingest.service import Metadata, Result, Summary, ingest, plan
 from casebook.security import accounts, tokens
 from casebook.security.identity import identify
 from casebook.security.keys import Key, key_for
@@ -36,6 +34,10 @@ from casebook.store import audit, exchange
 from casebook.store.engine import Store, open_store, sqlite_path
 from casebook.store.sources import search as search_sources
 from casebook.store.summary import RecordSummary, summarise
+
+if TYPE_CHECKING:  # imported where used: every command pays for what this module imports
+    from casebook.count.figures import Figure
+    from casebook.ingest.service import Metadata, Summary
 
 app = typer.Typer(
     help="casebook: an evidence-backed case tracker for human-rights monitors.",
@@ -203,6 +205,8 @@ def ingest_command(
     reliability: Annotated[str | None, typer.Option(help="Reliability grade, e.g. A1.")] = None,
 ) -> None:
     """Ingest reports: text, Markdown, HTML, JSON/JSONL, RSS/Atom, whole folders, URLs."""
+    from casebook.ingest.service import Metadata, plan
+
     metadata = Metadata(title, url, publisher, _date(published), language, reliability)
     with _errors_as_one_line():
         store = _store(ctx)
@@ -230,6 +234,8 @@ def _date(text: str | None) -> dt.date | None:
 def _ingest_with_progress(
     store: Store, config: Config, inputs: list[str], metadata: Metadata
 ) -> Summary:
+    from casebook.ingest.service import Result, Summary, ingest
+
     summary = Summary()
     columns = (
         TextColumn("{task.description}"),
@@ -257,6 +263,8 @@ def _ingest_with_progress(
 
 
 def _print_ingest_summary(summary: Summary) -> None:
+    from casebook.ingest.service import Result
+
     counts = summary.counts
     out.print(
         f"ingested {counts[Result.INGESTED]}, duplicates {counts[Result.DUPLICATE]}, "
@@ -602,6 +610,8 @@ def count_command(
     """Answer a counting question as a Figure: a range, what was counted, and the sources."""
 
     def answer(store: Store, config: Config, actor: Actor) -> None:
+        from casebook.count.figures import compute_figure
+
         rulebook = load_rulebook(config.jurisdiction, rules)
         rule = rulebook.get(rule_id)
         day = _required_date(as_of, "--as-of")
@@ -634,6 +644,7 @@ def _chart_format(path: Path) -> str:
 
 def _draw(store: Store, figure: Figure, rulebook: Rulebook, kind: str) -> bytes:
     from casebook.count.charts import Point, breakdown_chart, series_chart
+    from casebook.count.figures import month_series
 
     if figure.by is not None:
         return breakdown_chart(figure, kind)
@@ -759,6 +770,7 @@ def demo(ctx: typer.Context) -> None:
     """Set up the store, ingest the bundled sample reports, extract candidate events, resolve
     them, and summarise the record."""
     from casebook.extract.rules import RuleExtractor
+    from casebook.ingest.service import Metadata
 
     sample = resources.files("casebook") / "data" / "sample"
     with _errors_as_one_line(), resources.as_file(sample) as folder:

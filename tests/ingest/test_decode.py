@@ -99,7 +99,7 @@ def test_declared_latin1_on_utf8_bytes_is_read_as_utf8() -> None:
         (b"PK\x03\x04\x14\x00\x06\x00", "ZIP archive or Office document"),
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "gzip archive"),
         (b"\x7fELF\x02\x01\x01\x00", "ELF executable"),
-        (b"ab\x00cd" + os.urandom(64), "contains NUL bytes"),
+        (b"ab\x00cd" + bytes(range(200, 256)), "contains NUL bytes"),
     ],
 )
 def test_binary_file_is_rejected_by_name(data: bytes, name: str) -> None:

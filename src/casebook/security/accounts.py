@@ -10,6 +10,7 @@ never say whether a name exists, and never contain a password or its hash.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -31,7 +32,13 @@ MIN_PASSWORD = 10
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _HASHER = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("casebook: no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names (same time as for a real user); made on
+    first use, not at import, since every command imports this module."""
+    return _HASHER.hash("casebook: no such user")
 
 
 class AccountError(CasebookError):
@@ -238,7 +245,7 @@ def _locked_message(until: dt.datetime | None, now: dt.datetime) -> str:
 def _verify(session: Session, name: str, password: str) -> tuple[Actor | None, str]:
     user = stored.user_named(session, name, for_update=True)
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None, _WRONG
     if user is None:

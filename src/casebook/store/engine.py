@@ -14,11 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +25,9 @@ from casebook.security.keys import Key
 from casebook.store import audit, minors
 
 ANALYSIS_ROWS = 1000
+# The newest migration. A store already there opens without loading alembic (a tenth of a
+# second on every command); tests/store/test_migrations.py checks it is alembic's head.
+SCHEMA_HEAD = "0006"
 
 
 @dataclass
@@ -89,7 +88,9 @@ def open_store(url: str, *, migrate: bool = True, key: Key | None = None) -> Sto
     """
     engine = _make_engine(url, key)
     try:
-        if migrate:
+        if _revision(engine) == SCHEMA_HEAD:
+            pass  # the usual case: no need to load the migrations
+        elif migrate:
             upgrade(engine)
         else:
             _require_current(engine)
@@ -180,7 +181,24 @@ def _sqlite_on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def _alembic_config(engine: Engine) -> AlembicConfig:
+def _revision(engine: Engine) -> str | None:
+    """The store's schema revision as alembic wrote it down, or None (a new store)."""
+    with engine.connect() as connection:
+        if "alembic_version" not in _table_names(connection):
+            return None
+        found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        return next(iter(found), None)
+
+
+def _table_names(connection: Any) -> list[str]:
+    from sqlalchemy import inspect
+
+    return list(inspect(connection).get_table_names())
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     location = resources.files("casebook.store") / "migrations"
     config.set_main_option("script_location", str(location))
@@ -190,10 +208,15 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
+    from alembic import command
+
     command.upgrade(_alembic_config(engine), "head")
 
 
 def _require_current(engine: Engine) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()

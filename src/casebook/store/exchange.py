@@ -17,7 +17,6 @@ from typing import IO, Any
 from sqlalchemy import JSON, Date, DateTime, LargeBinary, inspect, select
 from sqlalchemy.orm import Session
 
-from casebook import nearduplicates
 from casebook.errors import ImportFormatError
 from casebook.store.schema import RECORD_TABLES, Base, Source, SourceBand
 from casebook.store.sources import index_for_search, last_seq
@@ -184,5 +183,7 @@ def _write(session: Session, table: type[Base], values: dict[str, Any]) -> None:
         return
     session.add(table(**values))
     if table is Source and values.get("minhash") and not values.get("near_duplicate_of"):
+        from casebook import nearduplicates  # numpy: loaded only by an import
+
         keys = set(nearduplicates.bands(values["minhash"]))
         session.add_all(SourceBand(band=k, source_id=values["id"]) for k in keys)

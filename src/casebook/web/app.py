@@ -49,6 +49,10 @@ HEADERS = {
 }
 
 
+_ENCODED = [(name.lower().encode(), value.encode()) for name, value in HEADERS.items()]
+_ENCODED_NO_STORE = [*_ENCODED, (b"cache-control", b"no-store")]
+
+
 class SizeLimit:
     """Refuse a request body over `limit` bytes (413), declared or streamed."""
 
@@ -150,12 +154,12 @@ class SessionAndHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if not path.startswith("/static/"):
-                    headers.setdefault("Cache-Control", "no-store")
-                self._cookie(headers, state.get("session"), loaded, request)
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                wanted = _ENCODED if path.startswith("/static/") else _ENCODED_NO_STORE
+                raw += [(name, value) for name, value in wanted if name not in present]
+                message["headers"] = raw
+                self._cookie(MutableHeaders(raw=raw), state.get("session"), loaded, request)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

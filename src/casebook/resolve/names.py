@@ -30,6 +30,9 @@ _NOT_NAME = re.compile(r"[^a-z\-,\s]")
 _TONE_DIGITS = re.compile(r"[0-9]")
 _ASCII_SPECIAL = frozenset('"([')  # the ASCII characters _QUOTED and _BRACKETED look for
 MAX_KEYS_PER_NAME = 16
+# Entries per cache of what one part of a name (its characters, its romanised family and
+# given name) gives: enough for the distinct parts of a million mentions.
+_PART_CACHE = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,10 +349,9 @@ def chinese_pinyin(name: PersonName) -> Pinyin | None:
     return derived(name)[1]
 
 
-def _chinese_pinyin(name: PersonName) -> Pinyin | None:
-    if not name.chinese:
-        return None
-    family_chars, given_chars = split_chinese(name.chinese)
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_pinyin(chinese: str) -> Pinyin:
+    family_chars, given_chars = split_chinese(chinese)
     families = {"".join(pinyin(family_chars))}
     if to_traditional(family_chars) in SURNAME_PINYIN:
         families.add(SURNAME_PINYIN[to_traditional(family_chars)])
@@ -389,18 +391,29 @@ def sounds(name: PersonName) -> tuple[Sound, ...]:
 
 
 def _sounds(name: PersonName) -> tuple[Sound, ...]:
-    found: list[Sound] = []
+    found: tuple[Sound, ...] = ()
     if name.family or name.given:
-        family = fold_family(name.family) if name.family else frozenset()
-        found.append((family, tuple(fold_syllable(s) for s in name.given)))
+        found += (_romanised_sound(name.family, name.given),)
     if name.chinese:
-        family_chars, given_chars = split_chinese(name.chinese)
-        spoken = fold_family(jyutping(family_chars))
-        for spelling in SURNAMES.get(to_traditional(family_chars), ()):
-            spoken |= fold_family(spelling)
-        given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
-        found.append((spoken, given))
-    return tuple(found)
+        found += (_chinese_sound(name.chinese),)
+    return found
+
+
+# Many names share their characters or their romanised family and given name (they differ
+# in English names or in the other part), so what depends on one part only is cached by it.
+@lru_cache(maxsize=_PART_CACHE)
+def _romanised_sound(family: str | None, given: tuple[str, ...]) -> Sound:
+    return (fold_family(family) if family else frozenset(), tuple(map(fold_syllable, given)))
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_sound(chinese: str) -> Sound:
+    family_chars, given_chars = split_chinese(chinese)
+    spoken = fold_family(jyutping(family_chars))
+    for spelling in SURNAMES.get(to_traditional(family_chars), ()):
+        spoken |= fold_family(spelling)
+    given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
+    return spoken, given
 
 
 Derived = tuple[tuple[Sound, ...], Pinyin | None]
@@ -410,7 +423,8 @@ def derived(name: PersonName) -> Derived:
     """(`sounds`, `chinese_pinyin`) of a name, computed once per name object and kept on it."""
     found = name._derived
     if found is None:
-        found = (_sounds(name), _chinese_pinyin(name))
+        spelt = _chinese_pinyin(name.chinese) if name.chinese else None
+        found = (_sounds(name), spelt)
         object.__setattr__(name, "_derived", found)
     return found
 
@@ -432,21 +446,36 @@ def keys(name: PersonName) -> set[str]:
     """
     found: set[str] = set()
     if name.chinese:
-        found.add("zh:" + to_traditional(name.chinese))
+        found |= _chinese_keys(name.chinese)
     if name.given:
-        found.add(f"rom:{name.family or ''}|{' '.join(name.given)}")
-    spelt = chinese_pinyin(name)
-    if spelt and spelt[1]:
-        found |= {f"rom:{family}|{' '.join(spelt[1])}" for family in spelt[0]}
-    for family, given in sounds(name):
-        if given:
-            found |= _sound_keys(family, given)
+        found |= _romanised_keys(name.family, name.given)
     if name.family:
         found |= {f"eng:{name.family}|{english}" for english in name.english}
-        if name.given:
-            every = [min(fold_family(name.family)), *(min(fold_syllable(s)) for s in name.given)]
-            found.add("syl:" + " ".join(sorted(every)))
     return found
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_keys(chinese: str) -> frozenset[str]:
+    """The keys that come from a name's characters: zh, rom of their pinyin, yue of their sound."""
+    found = {"zh:" + to_traditional(chinese)}
+    families, given = _chinese_pinyin(chinese)
+    if given:
+        found |= {f"rom:{family}|{' '.join(given)}" for family in families}
+    family_sound, given_sound = _chinese_sound(chinese)
+    if given_sound:
+        found |= _sound_keys(family_sound, given_sound)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _romanised_keys(family: str | None, given: tuple[str, ...]) -> frozenset[str]:
+    """The keys that come from a romanised family name and given syllables: rom, yue, syl."""
+    found = {f"rom:{family or ''}|{' '.join(given)}"}
+    found |= _sound_keys(*_romanised_sound(family, given))
+    if family:
+        every = [min(fold_family(family)), *(min(fold_syllable(s)) for s in given)]
+        found.add("syl:" + " ".join(sorted(every)))
+    return frozenset(found)
 
 
 def _sound_keys(family: frozenset[str], given: tuple[frozenset[str], ...]) -> set[str]:

@@ -24,11 +24,14 @@ same.
 
 from __future__ import annotations
 
+import copy
 import gc
+import heapq
 import multiprocessing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -53,6 +56,8 @@ from casebook.resolve.names import (
     keep_derived,
     keys,
     parse_name,
+    surname_spellings,
+    syllable_inventory,
 )
 
 BULK = "resolve.bulk.v1"
@@ -88,35 +93,42 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
-    texts = list(dict.fromkeys(str(record["name"]) for record in records))
+    positions: dict[str, int] = {}
+    text_of = [positions.setdefault(str(record["name"]), len(positions)) for record in records]
+    texts = list(positions)
+    syllable_inventory()  # what parsing needs, before the workers fork
+    surname_spellings()
+    parsed = _start(_parse_fields, texts, workers)
+    # While the workers parse: the other tables (for the key workers forked later) and the
+    # records' contexts, which do not depend on the names.
     _warm_up()
     table = _Table()
+    table.add_contexts(records)
     # Workers send back plain tuples (cheap to pickle); one PersonName is built per distinct
     # name, from its first text, as `table.names.setdefault` would keep it.
     ids: dict[tuple[Any, ...], int] = {}
-    name_ids: dict[str, int] = {}
-    for text, fields in zip(texts, _map(_parse_fields, texts, workers), strict=True):
+    name_of_text = []
+    for text, fields in zip(texts, parsed(), strict=True):
         found = ids.get(fields[:4])
         if found is None:
             found = ids[fields[:4]] = len(table.names)
             chinese, family, given, english, titles = fields
             table.names[PersonName(chinese, family, given, english, titles, text=text)] = found
-        name_ids[text] = found
-    births: dict[tuple[Any, Any], Birth] = {}
-    sets: dict[Any, frozenset[str]] = {}
-    for record in records:
-        when, age = record.get("age_date"), record.get("age")
-        birth = births.get((when, age), _UNSEEN)
-        if birth is _UNSEEN:
-            latest = date.fromisoformat(when).year - int(age) if when and age is not None else None
-            birth = births[(when, age)] = (latest - 1, latest) if latest is not None else None
-        organisations = _set_of(sets, "o", record.get("organisations"))
-        cases = _set_of(sets, "c", record.get("cases"))
-        table.add_id(name_ids[str(record["name"])], birth, organisations, cases)
+        name_of_text.append(found)
+    table.name_of = np.array(name_of_text, dtype=np.int64)[np.array(text_of, dtype=np.int64)]
     return table
 
 
 _UNSEEN: Any = object()
+
+
+def _birth(when: str | None, age: Any) -> Birth:
+    """Earliest and latest birth year that an age on an ISO date implies, as
+    `MentionContext.birth_years` gives them."""
+    if not when or age is None:
+        return None
+    latest = date.fromisoformat(when).year - int(age)
+    return latest - 1, latest
 
 
 def _set_of(seen: dict[Any, frozenset[str]], kind: str, values: Any) -> frozenset[str]:
@@ -163,7 +175,7 @@ class _Table:
     def __init__(self) -> None:
         self.names: dict[PersonName, int] = {}
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
-        self.name_of: list[int] = []
+        self.name_of: list[int] | np.ndarray = []
         self.births: list[Birth] = []
         self.organisations: list[int] = []
         self.cases: list[int] = []
@@ -171,16 +183,30 @@ class _Table:
     def add(
         self, name: PersonName, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        self.add_id(self.names.setdefault(name, len(self.names)), birth, organisations, cases)
+        assert isinstance(self.name_of, list)
+        self.name_of.append(self.names.setdefault(name, len(self.names)))
+        self._add_context(birth, organisations, cases)
 
-    def add_id(
-        self, name: int, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
+    def _add_context(
+        self, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        """`add` for a name already in `names`, by its id."""
-        self.name_of.append(name)
         self.births.append(birth)
         self.organisations.append(self.sets.setdefault(organisations, len(self.sets)))
         self.cases.append(self.sets.setdefault(cases, len(self.sets)))
+
+    def add_contexts(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Birth years, organisations and cases of mention records (their names come apart),
+        each distinct age, date and list converted once."""
+        births: dict[tuple[Any, Any], Birth] = {}
+        sets: dict[Any, frozenset[str]] = {}
+        for record in records:
+            when, age = record.get("age_date"), record.get("age")
+            birth = births.get((when, age), _UNSEEN)
+            if birth is _UNSEEN:
+                birth = births[(when, age)] = _birth(when, age)
+            organisations = _set_of(sets, "o", record.get("organisations"))
+            cases = _set_of(sets, "c", record.get("cases"))
+            self._add_context(birth, organisations, cases)
 
     def cluster(self, threshold: float, workers: int) -> list[int]:
         names = list(self.names)
@@ -189,14 +215,14 @@ class _Table:
         global _NAMES
         _NAMES = names  # forked workers read the names from here, not from a pickle
         name_keys = []
-        keyed = _map(_keys_at, range(len(names)), workers)
+        keyed = _start(_keys_at, range(len(names)), workers)()
         for name, (its_keys, found) in zip(names, keyed, strict=True):
             name_keys.append(its_keys)
             keep_derived(name, found)  # workers forked later to score pairs need not repeat it
         columns = _Columns(self)
         scores.add(_candidate_names(name_keys, columns.count))
         pairs = _scored_mention_pairs(columns, scores, threshold)
-        return _union(pairs, columns, scores).tolist()
+        return _union(pairs, columns, scores, workers).tolist()
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -214,7 +240,7 @@ class _NameScores:
         global _NAMES
         _NAMES = self.names  # forked workers read the names from here, not from a pickle
         chunks = [pairs[start : start + _CHUNK] for start in range(0, len(pairs), _CHUNK)]
-        found_by_chunk = _map(_score_chunk, chunks, self.workers, serial_below=2)
+        found_by_chunk = _start(_score_chunk, chunks, self.workers, serial_below=2)()
         for chunk, found in zip(chunks, found_by_chunk, strict=True):
             self.known.update(zip(chunk, found, strict=True))
 
@@ -235,7 +261,7 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
 
 def _keys_at(index: int) -> tuple[list[str], Derived]:
     name = _NAMES[index]
-    return sorted(keys(name)), derived(name)
+    return list(keys(name)), derived(name)
 
 
 def _parse_fields(text: str) -> _Fields:
@@ -260,20 +286,18 @@ def _candidate_names(name_keys: list[list[str]], mentions: np.ndarray) -> list[t
 
     Computed with numpy: the (key, name) entries sorted by key make the blocks; blocks of one
     size form a matrix whose upper triangle is their pairs; each pair is kept once."""
-    key_ids: dict[str, int] = {}
-    key_of: list[int] = []
-    name_of: list[int] = []
-    for name, its_keys in enumerate(name_keys):
-        for key in its_keys:
-            key_of.append(key_ids.setdefault(key, len(key_ids)))
-            name_of.append(name)
+    every = list(chain.from_iterable(name_keys))
+    key_ids = {key: number for number, key in enumerate(dict.fromkeys(every))}
+    key_of = np.fromiter(map(key_ids.__getitem__, every), np.int64, len(every))
+    per_name = np.fromiter(map(len, name_keys), np.int64, len(name_keys))
+    name_of = np.repeat(np.arange(len(name_keys), dtype=np.int64), per_name)
     count = len(name_keys)
-    selves = [n for n, its_keys in enumerate(name_keys) if its_keys and mentions[n] > 1]
-    found = [np.array(selves, dtype=np.int64) * (count + 1)]
-    if key_of:
-        order = np.lexsort((np.array(name_of), np.array(key_of)))
-        keys_sorted = np.array(key_of)[order]
-        names_sorted = np.array(name_of, dtype=np.int64)[order]
+    selves = np.flatnonzero((per_name > 0) & (mentions > 1))
+    found = [selves.astype(np.int64) * (count + 1)]
+    if len(key_of):
+        order = np.lexsort((name_of, key_of))
+        keys_sorted = key_of[order]
+        names_sorted = name_of[order]
         starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
         sizes = np.diff(np.r_[starts, len(keys_sorted)])
         for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
@@ -360,6 +384,18 @@ class _Columns:
         self.sets = list(table.sets)
         self.overlaps: dict[tuple[int, int], bool] = {}
 
+    def of(self, mentions: np.ndarray) -> _Columns:
+        """The names, births and set ids of these mentions only, numbered 0, 1, ... in order
+        (what `_tangled` reads; not grouped by name)."""
+        subset = copy.copy(self)
+        subset.name_of = self.name_of[mentions]
+        subset.dated = self.dated[mentions]
+        subset.earliest = self.earliest[mentions]
+        subset.latest = self.latest[mentions]
+        subset.organisations = self.organisations[mentions]
+        subset.cases = self.cases[mentions]
+        return subset
+
     def score(
         self, left: np.ndarray, right: np.ndarray, name_score: np.ndarray, threshold: float
     ) -> Pairs:
@@ -416,24 +452,57 @@ class _Columns:
 # --- Union-find --------------------------------------------------------------------------
 
 
-def _union(pairs: Pairs, columns: _Columns, scores: _NameScores) -> np.ndarray:
+def _union(pairs: Pairs, columns: _Columns, scores: _NameScores, workers: int = 1) -> np.ndarray:
     """Cluster labels: the union-find of `evaluate.cluster()`, run pair by pair only where it
     can refuse a merge.
 
     Merges never cross a connected component of the mention pairs, and inside a component
     whose members cannot conflict (birth years within the tolerance, no two names scoring 0)
     no merge is refused, so such a component is one cluster whatever the order of its pairs.
-    Only the other, "tangled", components go through the loop."""
+    Only the other, "tangled", components go through the loop; they do not touch each other,
+    so `workers` processes run it on shares of them."""
     _, first, second = pairs
     count, component = _components(len(columns.name_of), first, second)
     tangled = _tangled(component, count, columns, scores)
     labels = component.copy()
     inside = tangled[component[first]]
     if inside.any():
+        global _LOOP
         step: Pairs = (pairs[0][inside], first[inside], second[inside])
-        members, roots = _greedy(step, _joined_first(step, columns, scores), columns, scores)
-        labels[members] = count + roots
+        share = _shares(component[step[1]], workers)
+        _LOOP = (step, share, columns, scores)  # forked workers read it from here
+        for members, roots in _start(_loop_share, range(workers), workers, serial_below=2)():
+            labels[members] = count + roots
     return labels
+
+
+_LOOP: Any = None
+
+
+def _shares(owner: np.ndarray, count: int) -> np.ndarray:
+    """For pairs in components `owner`: which of `count` shares each goes to, whole
+    components per share and the shares about equal in pairs (largest component first, to
+    the share with fewest so far)."""
+    components, inverse, sizes = np.unique(owner, return_inverse=True, return_counts=True)
+    loads = [(0, share) for share in range(count)]
+    share_of = np.zeros(len(components), np.int64)
+    for position in np.argsort(-sizes, kind="stable").tolist():
+        load, share = heapq.heappop(loads)
+        share_of[position] = share
+        heapq.heappush(loads, (load + int(sizes[position]), share))
+    return share_of[inverse]
+
+
+def _loop_share(share: int) -> tuple[np.ndarray, ...]:
+    """The loop on one share of the tangled components: (mentions, the root of each)."""
+    (score, first, second), shares, columns, scores = _LOOP
+    mine = shares == share
+    pairs: Pairs = (score[mine], first[mine], second[mine])
+    if not mine.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    scores = copy.copy(scores)  # shares the known scores; scores more in this process only
+    scores.workers = 1
+    return _greedy(pairs, _joined_first(pairs, columns, scores), columns, scores)
 
 
 def _components(size: int, first: np.ndarray, second: np.ndarray) -> tuple[int, np.ndarray]:
@@ -449,13 +518,22 @@ def _joined_first(pairs: Pairs, columns: _Columns, scores: _NameScores) -> list[
     `_union`), whatever its neighbours do."""
     score, first, second = pairs
     sure = score >= _SURE
-    count, component = _components(len(columns.name_of), first[sure], second[sure])
-    untangled = ~_tangled(component, count, columns, scores)
+    if not sure.any():
+        return []
+    # Numbered among the mentions of these pairs only, not among all mentions.
+    members = np.unique(np.concatenate([first[sure], second[sure]]))
+    local = columns.of(members)
+    count, component = _components(
+        len(members),
+        np.searchsorted(members, first[sure]),
+        np.searchsorted(members, second[sure]),
+    )
+    untangled = ~_tangled(component, count, local, scores)
     sizes = np.bincount(component, minlength=count)
     kept = np.flatnonzero(untangled[component] & (sizes[component] > 1))
     order = kept[np.argsort(component[kept], kind="stable")]
     bounds = np.flatnonzero(np.diff(component[order])) + 1
-    return np.split(order, bounds) if len(order) else []
+    return [members[group] for group in np.split(order, bounds)] if len(order) else []
 
 
 _SURE = 0.97
@@ -629,12 +707,22 @@ def _roots(parent: np.ndarray) -> np.ndarray:
 # --- Workers -----------------------------------------------------------------------------
 
 
-def _map(
-    function: Any, items: Sequence[Any], workers: int, serial_below: int = _CHUNK
-) -> list[Any]:
-    """map() on `workers` forked processes; worth it only when the work per item is large
-    (parsing, scoring) and the items many."""
-    if workers <= 1 or len(items) < serial_below:
-        return [function(item) for item in items]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(function, items, chunksize=max(1, len(items) // (workers * 8)))
+def _start(
+    function: Any, items: Sequence[Any], workers: int, serial_below: int | None = None
+) -> Callable[[], list[Any]]:
+    """Start map() on `workers` forked processes and return what waits for its results, so
+    that the main process can work meanwhile; map() in this process, when called, if the
+    items are fewer than `serial_below` (default `_CHUNK`): processes are worth it only when
+    the work per item is large (parsing, scoring) and the items many."""
+    if workers <= 1 or len(items) < (_CHUNK if serial_below is None else serial_below):
+        return lambda: [function(item) for item in items]
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    pending = pool.map_async(function, items, chunksize=max(1, len(items) // (workers * 8)))
+
+    def results() -> list[Any]:
+        try:
+            return pending.get()
+        finally:
+            pool.terminate()
+
+    return results

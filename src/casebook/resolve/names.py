@@ -31,7 +31,9 @@ _TONE_DIGITS = re.compile(r"[0-9]")
 _ASCII_SPECIAL = frozenset('"([')  # the ASCII characters _QUOTED and _BRACKETED look for
 MAX_KEYS_PER_NAME = 16
 # Entries per cache of what one part of a name (its characters, its romanised family and
-# given name) gives: enough for the distinct parts of a million mentions.
+# given name) gives: enough for the distinct parts of a million mentions (about 120,000
+# written forms of characters, 160,000 family + given names), which a smaller cache would
+# keep evicting.
 _PART_CACHE = 1 << 18
 
 
@@ -84,6 +86,9 @@ def parse_name(text: str) -> PersonName:
         english = tuple(dict.fromkeys(latin.english))
         titles = tuple(dict.fromkeys(latin.titles))
         return PersonName(None, latin.family or None, latin.given, english, titles, text=text)
+    if _HAN_RUN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
+        # Characters alone, which the rewrites below leave as they are: they are the name.
+        return PersonName(text, text=text)
     clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
     clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
     segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
@@ -109,7 +114,15 @@ class _Latin:
 def _parse_latin(segment: str) -> _Latin:
     """Split one run of Latin text into family, given syllables and English names."""
     words = segment.replace(".", " ").split()
-    words, titles = _strip_titles(words)
+    if (
+        words
+        and words[0].lower().strip(",") not in _TITLES_BY_FIRST
+        and words[-1].lower().strip(",") not in POST_NOMINALS
+        and "," not in segment
+    ):
+        titles: tuple[str, ...] = ()  # what _strip_titles would find: nothing to strip
+    else:
+        words, titles = _strip_titles(words)
     text = " ".join(words)
     comma_family: str | None = None
     if "," in text:
@@ -119,8 +132,9 @@ def _parse_latin(segment: str) -> _Latin:
         # "LAI, Chee-ying" puts the family first; "Wong Chi-fung, Joshua" adds an English name;
         # a longer tail ("Jimmy Lai, 73, founder of …") describes the person and is dropped.
         text = tail if comma_family else head + (" " + tail if len(tail.split()) == 1 else "")
-    tokens = [t for t in map(_clean_word, text.split()) if t]
-    shouting = [w for w in text.split() if w.isalpha() and w.isupper() and len(w) > 1]
+    split = text.split()
+    tokens = [t for t in map(_clean_word, split) if t]
+    shouting = [w for w in split if w.isupper() and len(w) > 1 and w.isalpha()]
     if comma_family:
         family: str | None = _NOT_NAME.sub("", comma_family.lower()).replace("-", "")
         rest = tokens
@@ -223,6 +237,7 @@ def _is_surname(token: str) -> bool:
     return token.replace("-", "") in surname_spellings()
 
 
+@lru_cache(maxsize=65536)
 def _is_english(token: str) -> bool:
     """An English given name: a known one, or a word not made of one or two romanised syllables
     (a Chinese given name has at most two; 'Fiona' would need three)."""
@@ -293,19 +308,19 @@ def _converter(config: str) -> object:
     return opencc.OpenCC(config)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def to_traditional(chinese: str) -> str:
     """One canonical Traditional form: via Simplified and back, so both scripts meet."""
     simplified = _converter("t2s").convert(chinese)  # type: ignore[attr-defined]
     return str(_converter("s2t").convert(simplified))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def to_simplified(chinese: str) -> str:
     return str(_converter("t2s").convert(chinese))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def split_chinese(chinese: str) -> tuple[str, str]:
     """(family, given) characters; compound surnames such as 歐陽 and 司徒 take two."""
     traditional = to_traditional(chinese)
@@ -319,7 +334,7 @@ def jyutping(chinese: str) -> tuple[str, ...]:
     return _jyutping_of_traditional(to_traditional(chinese))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def _jyutping_of_traditional(traditional: str) -> tuple[str, ...]:
     # Keyed by the Traditional form, so a name in either script is looked up once.
     import pycantonese
@@ -333,7 +348,7 @@ def pinyin(chinese: str) -> tuple[str, ...]:
     return _pinyin_of_simplified(to_simplified(chinese))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def _pinyin_of_simplified(simplified: str) -> tuple[str, ...]:
     # Keyed by the Simplified form, so a name in either script is looked up once.
     from pypinyin import Style, lazy_pinyin

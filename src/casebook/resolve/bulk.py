@@ -106,16 +106,17 @@ def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
     table.add_contexts(records)
     # Workers send back plain tuples (cheap to pickle); one PersonName is built per distinct
     # name, from its first text, as `table.names.setdefault` would keep it.
+    fields = parsed()
     ids: dict[tuple[Any, ...], int] = {}
-    name_of_text = []
-    for text, fields in zip(texts, parsed(), strict=True):
-        found = ids.get(fields[:4])
-        if found is None:
-            found = ids[fields[:4]] = len(table.names)
-            chinese, family, given, english, titles = fields
-            table.names[PersonName(chinese, family, given, english, titles, text=text)] = found
-        name_of_text.append(found)
-    table.name_of = np.array(name_of_text, dtype=np.int64)[np.array(text_of, dtype=np.int64)]
+    name_of_text = np.fromiter(
+        (ids.setdefault(f[:4], len(ids)) for f in fields), np.int64, len(fields)
+    )
+    _, firsts = np.unique(name_of_text, return_index=True)  # by name id, ascending
+    for name, position in enumerate(firsts.tolist()):
+        chinese, family, given, english, titles = fields[position]
+        text = texts[position]
+        table.names[PersonName(chinese, family, given, english, titles, text=text)] = name
+    table.name_of = name_of_text[np.array(text_of, dtype=np.int64)]
     return table
 
 
@@ -221,7 +222,7 @@ class _Table:
             keep_derived(name, found)  # workers forked later to score pairs need not repeat it
         columns = _Columns(self)
         scores.add(_candidate_names(name_keys, columns.count))
-        pairs = _scored_mention_pairs(columns, scores, threshold)
+        pairs = _scored_mention_pairs(columns, scores, threshold, workers)
         return _union(pairs, columns, scores, workers).tolist()
 
 
@@ -338,33 +339,47 @@ def _factor(same_birth: bool, same_organisation: bool, same_case: bool) -> float
 
 
 _FACTORS = [_factor(bool(code & 4), bool(code & 2), bool(code & 1)) for code in range(8)]
-_PAIRS_PER_STEP = 2_000_000
+_PAIRS_PER_STEP = 500_000
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _scored_mention_pairs(columns: _Columns, scores: _NameScores, threshold: float) -> Pairs:
+def _scored_mention_pairs(
+    columns: _Columns, scores: _NameScores, threshold: float, workers: int = 1
+) -> Pairs:
     """(score, i, j), i < j, for every mention pair scoring at least the threshold with its
-    context, expanded from the name pairs whose score context could lift that far."""
-    usable = [
-        (a, b, score)
-        for (a, b), score in scores.known.items()
-        if score > 0.0 and _rescale(score, MOST_CONTEXT) >= threshold
-    ]
-    if not usable:
+    context, expanded from the name pairs whose score context could lift that far; in steps
+    of about `_PAIRS_PER_STEP` mention pairs, on `workers` processes."""
+    global _EXPANSION
+    named = np.array(list(scores.known), dtype=np.int64).reshape(-1, 2)
+    name_score = np.fromiter(scores.known.values(), np.float64, len(scores.known))
+    levels = np.unique(name_score)
+    liftable = [s > 0.0 and _rescale(float(s), MOST_CONTEXT) >= threshold for s in levels]
+    usable = np.isin(name_score, levels[np.array(liftable, dtype=bool)])
+    if not usable.any():
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    left, right, name_score = (np.array(column) for column in zip(*usable, strict=True))
+    left, right, name_score = named[usable, 0], named[usable, 1], name_score[usable]
     totals = columns.count[left] * columns.count[right]
-    found = []
-    first = 0
     ends = np.cumsum(totals)
-    while first < len(usable):
+    steps = []
+    first = 0
+    while first < len(left):
         last = int(np.searchsorted(ends, ends[first] - totals[first] + _PAIRS_PER_STEP, "right"))
         last = max(last, first + 1)
-        step = slice(first, last)
-        found.append(columns.score(left[step], right[step], name_score[step], threshold))
+        steps.append((first, last))
         first = last
+    _EXPANSION = (columns, left, right, name_score, threshold)  # forked workers read it here
+    found = _start(_expanded_step, steps, workers, serial_below=2)()
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+
+_EXPANSION: Any = None
+
+
+def _expanded_step(step: tuple[int, int]) -> Pairs:
+    columns, left, right, name_score, threshold = _EXPANSION
+    first, last = step
+    return columns.score(left[first:last], right[first:last], name_score[first:last], threshold)
 
 
 class _Columns:

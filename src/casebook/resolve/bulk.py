@@ -51,10 +51,12 @@ from casebook.resolve.compare import (
 from casebook.resolve.evaluate import DEFAULT_THRESHOLD, MAX_BLOCK
 from casebook.resolve.names import (
     Derived,
+    NameFields,
     PersonName,
     derived,
     keep_derived,
     keys,
+    parse_fields,
     parse_name,
     surname_spellings,
     syllable_inventory,
@@ -65,7 +67,6 @@ MOST_CONTEXT = BIRTH_FACTOR * ORGANISATION_FACTOR * CASE_FACTOR
 _CHUNK = 20_000
 
 Birth = tuple[int, int] | None
-_Fields = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def resolve_mentions(
@@ -98,7 +99,7 @@ def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
     texts = list(positions)
     syllable_inventory()  # what parsing needs, before the workers fork
     surname_spellings()
-    parsed = _start(_parse_fields, texts, workers)
+    parsed = _start(parse_fields, texts, workers)
     # While the workers parse: the other tables (for the key workers forked later) and the
     # records' contexts, which do not depend on the names.
     _warm_up()
@@ -112,10 +113,7 @@ def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
         (ids.setdefault(f[:4], len(ids)) for f in fields), np.int64, len(fields)
     )
     _, firsts = np.unique(name_of_text, return_index=True)  # by name id, ascending
-    for name, position in enumerate(firsts.tolist()):
-        chinese, family, given, english, titles = fields[position]
-        text = texts[position]
-        table.names[PersonName(chinese, family, given, english, titles, text=text)] = name
+    table.unbuilt = [(fields[position], texts[position]) for position in firsts.tolist()]
     table.name_of = name_of_text[np.array(text_of, dtype=np.int64)]
     return table
 
@@ -175,6 +173,9 @@ class _Table:
 
     def __init__(self) -> None:
         self.names: dict[PersonName, int] = {}
+        # Names known only as parsed fields and their first text, in id order: `cluster`
+        # builds them while the workers compute their keys.
+        self.unbuilt: list[tuple[NameFields, str]] = []
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
         self.name_of: list[int] | np.ndarray = []
         self.births: list[Birth] = []
@@ -210,20 +211,27 @@ class _Table:
             self._add_context(birth, organisations, cases)
 
     def cluster(self, threshold: float, workers: int) -> list[int]:
-        names = list(self.names)
-        scores = _NameScores(names, workers)
+        global _FIELDS
         _warm_up()
-        global _NAMES
-        _NAMES = names  # forked workers read the names from here, not from a pickle
+        _FIELDS = [fields for fields, _ in self.unbuilt] or [_fields(name) for name in self.names]
+        keyed = _start(_keys_at, range(len(_FIELDS)), workers)
+        names = self._built_names()  # while the workers compute the keys
+        columns = _Columns(self)
         name_keys = []
-        keyed = _start(_keys_at, range(len(names)), workers)()
-        for name, (its_keys, found) in zip(names, keyed, strict=True):
+        for name, (its_keys, found) in zip(names, keyed(), strict=True):
             name_keys.append(its_keys)
             keep_derived(name, found)  # workers forked later to score pairs need not repeat it
-        columns = _Columns(self)
+        scores = _NameScores(names, workers)
         scores.add(_candidate_names(name_keys, columns.count))
         pairs = _scored_mention_pairs(columns, scores, threshold, workers)
         return _union(pairs, columns, scores, workers).tolist()
+
+    def _built_names(self) -> list[PersonName]:
+        for (chinese, family, given, english, titles), text in self.unbuilt:
+            name = PersonName(chinese, family, given, english, titles, text=text)
+            self.names[name] = len(self.names)
+        self.unbuilt = []
+        return list(self.names)
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -260,14 +268,17 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
     return [compare(_NAMES[a], _NAMES[b]).score for a, b in chunk]
 
 
+_FIELDS: list[NameFields] = []
+
+
 def _keys_at(index: int) -> tuple[list[str], Derived]:
-    name = _NAMES[index]
+    """The keys and derived sounds of the name whose fields are `_FIELDS[index]`; forked
+    workers read the fields from there, not from a pickle."""
+    name = PersonName(*_FIELDS[index])
     return list(keys(name)), derived(name)
 
 
-def _parse_fields(text: str) -> _Fields:
-    """PersonName's fields but the text: (chinese, family, given, english, titles)."""
-    name = parse_name(text)
+def _fields(name: PersonName) -> NameFields:
     return name.chinese, name.family, name.given, name.english, name.titles
 
 

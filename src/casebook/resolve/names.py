@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
+from typing import NamedTuple
 
 NORMALISATION = "resolve.names.v1"
 
@@ -28,7 +29,6 @@ _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]*)[\"“”«»]")
 _HYPHENS = re.compile(r"[‐‑‒–—−]")
 _NOT_NAME = re.compile(r"[^a-z\-,\s]")
 _TONE_DIGITS = re.compile(r"[0-9]")
-_ASCII_SPECIAL = frozenset('"([')  # the ASCII characters _QUOTED and _BRACKETED look for
 MAX_KEYS_PER_NAME = 16
 # Entries per cache of what one part of a name (its characters, its romanised family and
 # given name) gives: enough for the distinct parts of a million mentions (about 120,000
@@ -80,15 +80,24 @@ def normalise(text: str) -> str:
 
 def parse_name(text: str) -> PersonName:
     """Read a name as written in a report: characters, family, given syllables, English names."""
-    if text.isascii() and not _ASCII_SPECIAL & set(text):
+    return PersonName(*parse_fields(text), text=text)
+
+
+NameFields = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def parse_fields(text: str) -> NameFields:
+    """`parse_name(text)`'s fields but the text: (chinese, family, given, english, titles),
+    without building the object (bulk resolution parses in worker processes and sends these)."""
+    if text.isascii() and '"' not in text and "(" not in text and "[" not in text:
         # The common case, plain Latin letters: none of the rewrites below would change it.
         latin = _parse_latin(text)
         english = tuple(dict.fromkeys(latin.english))
         titles = tuple(dict.fromkeys(latin.titles))
-        return PersonName(None, latin.family or None, latin.given, english, titles, text=text)
+        return None, latin.family or None, latin.given, english, titles
     if _HAN_RUN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
         # Characters alone, which the rewrites below leave as they are: they are the name.
-        return PersonName(text, text=text)
+        return text, None, (), (), ()
     clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
     clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
     segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
@@ -100,11 +109,10 @@ def parse_name(text: str) -> PersonName:
     english = tuple(dict.fromkeys(e for f in found for e in f.english))
     titles = tuple(dict.fromkeys(t for f in found for t in f.titles))
     chinese = max(han, key=len) if han else None
-    return PersonName(chinese, family, given, english, titles, text=text)
+    return chinese, family, given, english, titles
 
 
-@dataclass(frozen=True, slots=True)
-class _Latin:
+class _Latin(NamedTuple):
     family: str | None
     given: tuple[str, ...]
     english: tuple[str, ...]

@@ -98,6 +98,11 @@ def parse_fields(text: str) -> NameFields:
     if _HAN_RUN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
         # Characters alone, which the rewrites below leave as they are: they are the name.
         return text, None, (), (), ()
+    return _parse_written(text)
+
+
+def _parse_written(text: str) -> NameFields:
+    """`parse_fields` for any text: quotes, brackets, characters and Latin runs taken apart."""
     clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
     clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
     segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
@@ -122,14 +127,8 @@ class _Latin(NamedTuple):
 def _parse_latin(segment: str) -> _Latin:
     """Split one run of Latin text into family, given syllables and English names."""
     words = segment.replace(".", " ").split()
-    if (
-        words
-        and words[0].lower().strip(",") not in _TITLES_BY_FIRST
-        and words[-1].lower().strip(",") not in POST_NOMINALS
-        and "," not in segment
-    ):
-        titles: tuple[str, ...] = ()  # what _strip_titles would find: nothing to strip
-    else:
+    titles: tuple[str, ...] = ()
+    if _may_have_titles(words):
         words, titles = _strip_titles(words)
     text = " ".join(words)
     comma_family: str | None = None
@@ -158,6 +157,17 @@ def _parse_latin(segment: str) -> _Latin:
 def _clean_word(word: str) -> str:
     """A word as a name token: lower case, letters and inner hyphens only."""
     return _NOT_NAME.sub("", word.lower()).strip("-")
+
+
+def _may_have_titles(words: list[str]) -> bool:
+    """Could `_strip_titles` change these words? Not when no title starts them, no
+    post-nominal ends them and no word is a bare comma: the common case, checked cheaply."""
+    return (
+        not words
+        or words[0].lower().strip(",") in _TITLES_BY_FIRST
+        or words[-1].lower().strip(",") in POST_NOMINALS
+        or any("," in word for word in words)
+    )
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:

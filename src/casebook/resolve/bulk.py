@@ -214,13 +214,17 @@ class _Table:
         global _FIELDS
         _warm_up()
         _FIELDS = [fields for fields, _ in self.unbuilt] or [_fields(name) for name in self.names]
-        keyed = _start(_keys_at, range(len(_FIELDS)), workers)
+        # Names sharing characters, or a romanised name, go to one worker, which caches what
+        # that part gives (names.py) instead of both workers computing it.
+        parts = [f"{c or ''}|{f or ''}|{' '.join(g)}" for c, f, g, _, _ in _FIELDS]
+        order = sorted(range(len(_FIELDS)), key=parts.__getitem__)
+        keyed = _start(_keys_at, order, workers)
         names = self._built_names()  # while the workers compute the keys
         columns = _Columns(self)
-        name_keys = []
-        for name, (its_keys, found) in zip(names, keyed(), strict=True):
-            name_keys.append(its_keys)
-            keep_derived(name, found)  # workers forked later to score pairs need not repeat it
+        name_keys: list[list[str]] = [[] for _ in names]
+        for index, (its_keys, found) in zip(order, keyed(), strict=True):
+            name_keys[index] = its_keys
+            keep_derived(names[index], found)  # forked scoring workers need not repeat it
         scores = _NameScores(names, workers)
         scores.add(_candidate_names(name_keys, columns.count))
         pairs = _scored_mention_pairs(columns, scores, threshold, workers)

@@ -218,15 +218,18 @@ class _Table:
         # that part gives (names.py) instead of both workers computing it.
         parts = [f"{c or ''}|{f or ''}|{' '.join(g)}" for c, f, g, _, _ in _FIELDS]
         order = sorted(range(len(_FIELDS)), key=parts.__getitem__)
-        keyed = _start(_keys_at, order, workers)
+        size = max(1, len(order) // (workers * 8))
+        shares = [order[start : start + size] for start in range(0, len(order), size)]
+        keyed = _start(_keys_of, shares, workers, serial_below=2)
         names = self._built_names()  # while the workers compute the keys
         columns = _Columns(self)
-        name_keys: list[list[str]] = [[] for _ in names]
-        for index, (its_keys, found) in zip(order, keyed(), strict=True):
-            name_keys[index] = its_keys
-            keep_derived(names[index], found)  # forked scoring workers need not repeat it
+        entries = _KeyEntries(len(names))
+        for share, (its_keys, local, counts, found) in zip(shares, keyed(), strict=True):
+            entries.add(share, its_keys, local, counts)
+            for index, one in zip(share, found, strict=True):
+                keep_derived(names[index], one)  # forked scoring workers need not repeat it
         scores = _NameScores(names, workers)
-        scores.add(_candidate_names(name_keys, columns.count))
+        scores.add(entries.candidates(columns.count))
         pairs = _scored_mention_pairs(columns, scores, threshold, workers)
         return _union(pairs, columns, scores, workers).tolist()
 
@@ -275,13 +278,6 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
 _FIELDS: list[NameFields] = []
 
 
-def _keys_at(index: int) -> tuple[list[str], Derived]:
-    """The keys and derived sounds of the name whose fields are `_FIELDS[index]`; forked
-    workers read the fields from there, not from a pickle."""
-    name = PersonName(*_FIELDS[index])
-    return list(keys(name)), derived(name)
-
-
 def _fields(name: PersonName) -> NameFields:
     return name.chinese, name.family, name.given, name.english, name.titles
 
@@ -298,31 +294,81 @@ def _warm_up() -> None:
 def _candidate_names(name_keys: list[list[str]], mentions: np.ndarray) -> list[tuple[int, int]]:
     """Pairs (a, b), a < b, of distinct names sharing a blocking key, plus (n, n) for a name
     that two mentions share (`mentions`: how many each name has); a name without keys is
-    never compared, as in `evaluate.cluster()`.
+    never compared, as in `evaluate.cluster()`."""
+    entries = _KeyEntries(len(name_keys))
+    distinct = list(dict.fromkeys(chain.from_iterable(name_keys)))
+    local = {key: number for number, key in enumerate(distinct)}
+    numbers = [local[key] for its_keys in name_keys for key in its_keys]
+    counts = np.fromiter(map(len, name_keys), np.int64, len(name_keys))
+    entries.add(list(range(len(name_keys))), distinct, np.array(numbers, np.int64), counts)
+    return entries.candidates(mentions)
 
-    Computed with numpy: the (key, name) entries sorted by key make the blocks; blocks of one
-    size form a matrix whose upper triangle is their pairs; each pair is kept once."""
-    every = list(chain.from_iterable(name_keys))
-    key_ids = {key: number for number, key in enumerate(dict.fromkeys(every))}
-    key_of = np.fromiter(map(key_ids.__getitem__, every), np.int64, len(every))
-    per_name = np.fromiter(map(len, name_keys), np.int64, len(name_keys))
-    name_of = np.repeat(np.arange(len(name_keys), dtype=np.int64), per_name)
-    count = len(name_keys)
-    selves = np.flatnonzero((per_name > 0) & (mentions > 1))
-    found = [selves.astype(np.int64) * (count + 1)]
-    if len(key_of):
-        order = np.lexsort((name_of, key_of))
-        keys_sorted = key_of[order]
-        names_sorted = name_of[order]
-        starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys_sorted)])
-        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
-            first = starts[sizes == size]
-            block = names_sorted[first[:, None] + np.arange(size)]
-            left, right = np.triu_indices(size, 1)
-            found.append((block[:, left] * count + block[:, right]).ravel())
-    codes = np.unique(np.concatenate(found))
-    return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
+
+_Keyed = tuple[list[str], np.ndarray, np.ndarray, list[Derived]]
+
+
+def _keys_of(share: list[int]) -> _Keyed:
+    """For the names whose fields are `_FIELDS[index]` (forked workers read them there, not
+    from a pickle): their distinct keys, each name's keys as numbers into those, how many
+    each has, and what `derived()` gives each. Keys go back once per share, not per name."""
+    local: dict[str, int] = {}
+    numbers: list[int] = []
+    counts: list[int] = []
+    found: list[Derived] = []
+    for index in share:
+        name = PersonName(*_FIELDS[index])
+        its_keys = keys(name)
+        counts.append(len(its_keys))
+        numbers.extend([local.setdefault(key, len(local)) for key in its_keys])
+        found.append(derived(name))
+    return list(local), np.array(numbers, np.int64), np.array(counts, np.int64), found
+
+
+class _KeyEntries:
+    """(key, name) entries as numbers, gathered share by share."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.ids: dict[str, int] = {}
+        self.keys: list[np.ndarray] = []
+        self.names: list[np.ndarray] = []
+        self.per_name = np.zeros(count, np.int64)
+
+    def add(
+        self, share: list[int], distinct: list[str], local: np.ndarray, counts: np.ndarray
+    ) -> None:
+        """Names `share`, with `counts[k]` keys each, numbered `local` into `distinct`."""
+        ids = self.ids
+        mapping = np.fromiter(
+            (ids.setdefault(key, len(ids)) for key in distinct), np.int64, len(distinct)
+        )
+        self.keys.append(mapping[local])
+        self.names.append(np.repeat(np.array(share, np.int64), counts))
+        self.per_name[share] = counts
+
+    def candidates(self, mentions: np.ndarray) -> list[tuple[int, int]]:
+        """`_candidate_names` of these entries.
+
+        Computed with numpy: the entries sorted by key make the blocks; blocks of one size
+        form a matrix whose upper triangle is their pairs; each pair is kept once."""
+        count = self.count
+        selves = np.flatnonzero((self.per_name > 0) & (mentions > 1))
+        found = [selves.astype(np.int64) * (count + 1)]
+        key_of = np.concatenate(self.keys) if self.keys else np.zeros(0, np.int64)
+        if len(key_of):
+            name_of = np.concatenate(self.names)
+            order = np.lexsort((name_of, key_of))
+            keys_sorted = key_of[order]
+            names_sorted = name_of[order]
+            starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys_sorted)])
+            for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
+                first = starts[sizes == size]
+                block = names_sorted[first[:, None] + np.arange(size)]
+                left, right = np.triu_indices(size, 1)
+                found.append((block[:, left] * count + block[:, right]).ravel())
+        codes = np.unique(np.concatenate(found))
+        return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
 
 
 # --- Mentions ----------------------------------------------------------------------------

@@ -16,6 +16,11 @@ is the cluster. Only the other components go through the pair-by-pair loop, whos
 check keeps per cluster its distinct names and the extremes of its members' birth-year
 ranges, so it costs names × names, not members × members.
 
+With `workers` > 1, forked processes parse, compute keys, score name pairs, expand them
+to mention pairs and run the loop (on shares of whole tangled components, which never touch
+each other), while the main process does what does not depend on their results; the
+clusters are the same as with one process.
+
 One deliberate difference: a block is "too common" when more than `MAX_BLOCK` distinct
 names share its key, not more than `MAX_BLOCK` mentions, so a much-reported person is not
 dropped from his own blocks. Cluster labels are arbitrary integers; the clusters are the

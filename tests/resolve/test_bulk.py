@@ -130,3 +130,32 @@ def test_bulk_candidate_names_are_the_pairs_sharing_a_key() -> None:
     expected = {(0, 0), (0, 1), (0, 2), (0, 5), (1, 5), (2, 4), (2, 5), (4, 5)}
     found = bulk._candidate_names(name_keys, mentions)
     assert sorted(found) == sorted(expected) and len(found) == len(expected)
+
+
+def test_bulk_two_processes_give_the_same_clusters_as_one(
+    mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing, keys, scoring, expansion and the loop on two forked processes: one result."""
+    rows = _rows("clusters.jsonl")
+    expected = _partition(cluster(mentions))
+    # small enough for these few names and pairs to be shared out
+    monkeypatch.setattr(bulk, "_CHUNK", 8)
+    monkeypatch.setattr(bulk, "_PAIRS_PER_STEP", 50)
+    assert _partition(resolve_mentions(rows, workers=2)) == expected
+    assert _partition(cluster_bulk(mentions, workers=2)) == expected
+
+
+def test_bulk_two_processes_share_the_loop_and_agree(
+    mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _partition(cluster(mentions))
+    monkeypatch.setattr(bulk, "_tangled", lambda component, count, *_: np.ones(count, bool))
+    assert _partition(cluster_bulk(mentions, workers=2)) == expected
+
+
+def test_bulk_shares_keep_components_whole_and_about_equal() -> None:
+    owner = np.array([5, 5, 5, 5, 9, 9, 9, 2, 2, 7, 7, 7, 1])
+    share = bulk._shares(owner, 2)
+    for component in np.unique(owner):
+        assert len(set(share[owner == component].tolist())) == 1
+    assert sorted(np.bincount(share, minlength=2).tolist()) == [6, 7]

@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casebook.resolve import names
 from casebook.resolve.names import (
     POST_NOMINALS,
     TITLE_PHRASES,
+    _may_have_titles,
+    _parse_written,
     _strip_titles,
     chinese_pinyin,
     derived,
@@ -16,6 +19,7 @@ from casebook.resolve.names import (
     keep_derived,
     keys,
     normalise,
+    parse_fields,
     parse_name,
     segment_syllables,
     sounds,
@@ -203,3 +207,44 @@ def test_names_keep_derived_gives_the_name_what_another_process_computed() -> No
     found = derived(parse_name("LAI Chee-ying"))
     keep_derived(name, found)
     assert derived(name) is found and keys(name) == keys(parse_name("LAI Chee-ying"))
+
+
+# Characters alone take a shortcut; a compatibility ideograph (豈, U+F900) must not.
+CHARACTERS = st.text(
+    st.sampled_from("黎智英黄之锋周庭歐陽家慧陳大文\uf900\u4e00"), min_size=1, max_size=5
+)
+
+
+@given(st.one_of(written_names(), CHARACTERS))
+def test_names_shortcuts_parse_as_the_general_path(text: str) -> None:
+    assert parse_fields(text) == _parse_written(text)
+
+
+WORDS = st.sampled_from(["Mr", "former", "lawmaker", "Chan", "Tai-man", "JP", "SBS", ",", "Lee,"])
+
+
+@given(st.lists(WORDS, max_size=5))
+def test_names_titles_are_looked_for_only_where_there_can_be_one(words: list[str]) -> None:
+    if not _may_have_titles(words):
+        assert _strip_titles(words) == (words, ())
+
+
+def _clear_part_caches() -> None:
+    for cached in (
+        names._chinese_keys,
+        names._romanised_keys,
+        names._chinese_sound,
+        names._romanised_sound,
+        names._chinese_pinyin,
+    ):
+        cached.cache_clear()
+
+
+@given(st.lists(written_names(), min_size=1, max_size=8))
+def test_names_keys_do_not_depend_on_what_the_part_caches_hold(texts: list[str]) -> None:
+    """Keys and sounds come from caches per part of a name (characters, romanised name);
+    computed with cold caches, in another order, they are the same."""
+    warm = [(keys(parse_name(t)), derived(parse_name(t))) for t in texts]
+    _clear_part_caches()
+    cold = [(keys(parse_name(t)), derived(parse_name(t))) for t in reversed(texts)]
+    assert warm == cold[::-1]

@@ -16,6 +16,11 @@ is the cluster. Only the other components go through the pair-by-pair loop, whos
 check keeps per cluster its distinct names and the extremes of its members' birth-year
 ranges, so it costs names × names, not members × members.
 
+With `workers` > 1, forked processes parse, compute keys, score name pairs, expand them
+to mention pairs and run the loop (on shares of whole tangled components, which never touch
+each other), while the main process does what does not depend on their results; the
+clusters are the same as with one process.
+
 One deliberate difference: a block is "too common" when more than `MAX_BLOCK` distinct
 names share its key, not more than `MAX_BLOCK` mentions, so a much-reported person is not
 dropped from his own blocks. Cluster labels are arbitrary integers; the clusters are the
@@ -24,11 +29,14 @@ same.
 
 from __future__ import annotations
 
+import copy
 import gc
+import heapq
 import multiprocessing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -48,11 +56,15 @@ from casebook.resolve.compare import (
 from casebook.resolve.evaluate import DEFAULT_THRESHOLD, MAX_BLOCK
 from casebook.resolve.names import (
     Derived,
+    NameFields,
     PersonName,
     derived,
     keep_derived,
     keys,
+    parse_fields,
     parse_name,
+    surname_spellings,
+    syllable_inventory,
 )
 
 BULK = "resolve.bulk.v1"
@@ -60,7 +72,6 @@ MOST_CONTEXT = BIRTH_FACTOR * ORGANISATION_FACTOR * CASE_FACTOR
 _CHUNK = 20_000
 
 Birth = tuple[int, int] | None
-_Fields = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def resolve_mentions(
@@ -88,35 +99,40 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
-    texts = list(dict.fromkeys(str(record["name"]) for record in records))
+    positions: dict[str, int] = {}
+    text_of = [positions.setdefault(str(record["name"]), len(positions)) for record in records]
+    texts = list(positions)
+    syllable_inventory()  # what parsing needs, before the workers fork
+    surname_spellings()
+    parsed = _start(parse_fields, texts, workers)
+    # While the workers parse: the other tables (for the key workers forked later) and the
+    # records' contexts, which do not depend on the names.
     _warm_up()
     table = _Table()
+    table.add_contexts(records)
     # Workers send back plain tuples (cheap to pickle); one PersonName is built per distinct
     # name, from its first text, as `table.names.setdefault` would keep it.
+    fields = parsed()
     ids: dict[tuple[Any, ...], int] = {}
-    name_ids: dict[str, int] = {}
-    for text, fields in zip(texts, _map(_parse_fields, texts, workers), strict=True):
-        found = ids.get(fields[:4])
-        if found is None:
-            found = ids[fields[:4]] = len(table.names)
-            chinese, family, given, english, titles = fields
-            table.names[PersonName(chinese, family, given, english, titles, text=text)] = found
-        name_ids[text] = found
-    births: dict[tuple[Any, Any], Birth] = {}
-    sets: dict[Any, frozenset[str]] = {}
-    for record in records:
-        when, age = record.get("age_date"), record.get("age")
-        birth = births.get((when, age), _UNSEEN)
-        if birth is _UNSEEN:
-            latest = date.fromisoformat(when).year - int(age) if when and age is not None else None
-            birth = births[(when, age)] = (latest - 1, latest) if latest is not None else None
-        organisations = _set_of(sets, "o", record.get("organisations"))
-        cases = _set_of(sets, "c", record.get("cases"))
-        table.add_id(name_ids[str(record["name"])], birth, organisations, cases)
+    name_of_text = np.fromiter(
+        (ids.setdefault(f[:4], len(ids)) for f in fields), np.int64, len(fields)
+    )
+    _, firsts = np.unique(name_of_text, return_index=True)  # by name id, ascending
+    table.unbuilt = [(fields[position], texts[position]) for position in firsts.tolist()]
+    table.name_of = name_of_text[np.array(text_of, dtype=np.int64)]
     return table
 
 
 _UNSEEN: Any = object()
+
+
+def _birth(when: str | None, age: Any) -> Birth:
+    """Earliest and latest birth year that an age on an ISO date implies, as
+    `MentionContext.birth_years` gives them."""
+    if not when or age is None:
+        return None
+    latest = date.fromisoformat(when).year - int(age)
+    return latest - 1, latest
 
 
 def _set_of(seen: dict[Any, frozenset[str]], kind: str, values: Any) -> frozenset[str]:
@@ -162,8 +178,11 @@ class _Table:
 
     def __init__(self) -> None:
         self.names: dict[PersonName, int] = {}
+        # Names known only as parsed fields and their first text, in id order: `cluster`
+        # builds them while the workers compute their keys.
+        self.unbuilt: list[tuple[NameFields, str]] = []
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
-        self.name_of: list[int] = []
+        self.name_of: list[int] | np.ndarray = []
         self.births: list[Birth] = []
         self.organisations: list[int] = []
         self.cases: list[int] = []
@@ -171,32 +190,60 @@ class _Table:
     def add(
         self, name: PersonName, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        self.add_id(self.names.setdefault(name, len(self.names)), birth, organisations, cases)
+        assert isinstance(self.name_of, list)
+        self.name_of.append(self.names.setdefault(name, len(self.names)))
+        self._add_context(birth, organisations, cases)
 
-    def add_id(
-        self, name: int, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
+    def _add_context(
+        self, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        """`add` for a name already in `names`, by its id."""
-        self.name_of.append(name)
         self.births.append(birth)
         self.organisations.append(self.sets.setdefault(organisations, len(self.sets)))
         self.cases.append(self.sets.setdefault(cases, len(self.sets)))
 
+    def add_contexts(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Birth years, organisations and cases of mention records (their names come apart),
+        each distinct age, date and list converted once."""
+        births: dict[tuple[Any, Any], Birth] = {}
+        sets: dict[Any, frozenset[str]] = {}
+        for record in records:
+            when, age = record.get("age_date"), record.get("age")
+            birth = births.get((when, age), _UNSEEN)
+            if birth is _UNSEEN:
+                birth = births[(when, age)] = _birth(when, age)
+            organisations = _set_of(sets, "o", record.get("organisations"))
+            cases = _set_of(sets, "c", record.get("cases"))
+            self._add_context(birth, organisations, cases)
+
     def cluster(self, threshold: float, workers: int) -> list[int]:
-        names = list(self.names)
-        scores = _NameScores(names, workers)
+        global _FIELDS
         _warm_up()
-        global _NAMES
-        _NAMES = names  # forked workers read the names from here, not from a pickle
-        name_keys = []
-        keyed = _map(_keys_at, range(len(names)), workers)
-        for name, (its_keys, found) in zip(names, keyed, strict=True):
-            name_keys.append(its_keys)
-            keep_derived(name, found)  # workers forked later to score pairs need not repeat it
+        _FIELDS = [fields for fields, _ in self.unbuilt] or [_fields(name) for name in self.names]
+        # Names sharing characters, or a romanised name, go to one worker, which caches what
+        # that part gives (names.py) instead of both workers computing it.
+        parts = [f"{c or ''}|{f or ''}|{' '.join(g)}" for c, f, g, _, _ in _FIELDS]
+        order = sorted(range(len(_FIELDS)), key=parts.__getitem__)
+        size = max(1, len(order) // (workers * 8))
+        shares = [order[start : start + size] for start in range(0, len(order), size)]
+        keyed = _start(_keys_of, shares, workers, serial_below=2)
+        names = self._built_names()  # while the workers compute the keys
         columns = _Columns(self)
-        scores.add(_candidate_names(name_keys, columns.count))
-        pairs = _scored_mention_pairs(columns, scores, threshold)
-        return _union(pairs, columns, scores).tolist()
+        entries = _KeyEntries(len(names))
+        for share, (its_keys, local, counts, found) in zip(shares, keyed(), strict=True):
+            entries.add(share, its_keys, local, counts)
+            for index, one in zip(share, found, strict=True):
+                keep_derived(names[index], one)  # forked scoring workers need not repeat it
+        scores = _NameScores(names, workers)
+        scores.add(entries.candidates(columns.count))
+        pairs = _scored_mention_pairs(columns, scores, threshold, workers)
+        return _union(pairs, columns, scores, workers).tolist()
+
+    def _built_names(self) -> list[PersonName]:
+        for (chinese, family, given, english, titles), text in self.unbuilt:
+            name = PersonName(chinese, family, given, english, titles, text=text)
+            self.names[name] = len(self.names)
+        self.unbuilt = []
+        return list(self.names)
 
 
 # --- Names -------------------------------------------------------------------------------
@@ -214,7 +261,7 @@ class _NameScores:
         global _NAMES
         _NAMES = self.names  # forked workers read the names from here, not from a pickle
         chunks = [pairs[start : start + _CHUNK] for start in range(0, len(pairs), _CHUNK)]
-        found_by_chunk = _map(_score_chunk, chunks, self.workers, serial_below=2)
+        found_by_chunk = _start(_score_chunk, chunks, self.workers, serial_below=2)()
         for chunk, found in zip(chunks, found_by_chunk, strict=True):
             self.known.update(zip(chunk, found, strict=True))
 
@@ -233,14 +280,10 @@ def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
     return [compare(_NAMES[a], _NAMES[b]).score for a, b in chunk]
 
 
-def _keys_at(index: int) -> tuple[list[str], Derived]:
-    name = _NAMES[index]
-    return sorted(keys(name)), derived(name)
+_FIELDS: list[NameFields] = []
 
 
-def _parse_fields(text: str) -> _Fields:
-    """PersonName's fields but the text: (chinese, family, given, english, titles)."""
-    name = parse_name(text)
+def _fields(name: PersonName) -> NameFields:
     return name.chinese, name.family, name.given, name.english, name.titles
 
 
@@ -256,33 +299,81 @@ def _warm_up() -> None:
 def _candidate_names(name_keys: list[list[str]], mentions: np.ndarray) -> list[tuple[int, int]]:
     """Pairs (a, b), a < b, of distinct names sharing a blocking key, plus (n, n) for a name
     that two mentions share (`mentions`: how many each name has); a name without keys is
-    never compared, as in `evaluate.cluster()`.
+    never compared, as in `evaluate.cluster()`."""
+    entries = _KeyEntries(len(name_keys))
+    distinct = list(dict.fromkeys(chain.from_iterable(name_keys)))
+    local = {key: number for number, key in enumerate(distinct)}
+    numbers = [local[key] for its_keys in name_keys for key in its_keys]
+    counts = np.fromiter(map(len, name_keys), np.int64, len(name_keys))
+    entries.add(list(range(len(name_keys))), distinct, np.array(numbers, np.int64), counts)
+    return entries.candidates(mentions)
 
-    Computed with numpy: the (key, name) entries sorted by key make the blocks; blocks of one
-    size form a matrix whose upper triangle is their pairs; each pair is kept once."""
-    key_ids: dict[str, int] = {}
-    key_of: list[int] = []
-    name_of: list[int] = []
-    for name, its_keys in enumerate(name_keys):
-        for key in its_keys:
-            key_of.append(key_ids.setdefault(key, len(key_ids)))
-            name_of.append(name)
-    count = len(name_keys)
-    selves = [n for n, its_keys in enumerate(name_keys) if its_keys and mentions[n] > 1]
-    found = [np.array(selves, dtype=np.int64) * (count + 1)]
-    if key_of:
-        order = np.lexsort((np.array(name_of), np.array(key_of)))
-        keys_sorted = np.array(key_of)[order]
-        names_sorted = np.array(name_of, dtype=np.int64)[order]
-        starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys_sorted)])
-        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
-            first = starts[sizes == size]
-            block = names_sorted[first[:, None] + np.arange(size)]
-            left, right = np.triu_indices(size, 1)
-            found.append((block[:, left] * count + block[:, right]).ravel())
-    codes = np.unique(np.concatenate(found))
-    return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
+
+_Keyed = tuple[list[str], np.ndarray, np.ndarray, list[Derived]]
+
+
+def _keys_of(share: list[int]) -> _Keyed:
+    """For the names whose fields are `_FIELDS[index]` (forked workers read them there, not
+    from a pickle): their distinct keys, each name's keys as numbers into those, how many
+    each has, and what `derived()` gives each. Keys go back once per share, not per name."""
+    local: dict[str, int] = {}
+    numbers: list[int] = []
+    counts: list[int] = []
+    found: list[Derived] = []
+    for index in share:
+        name = PersonName(*_FIELDS[index])
+        its_keys = keys(name)
+        counts.append(len(its_keys))
+        numbers.extend([local.setdefault(key, len(local)) for key in its_keys])
+        found.append(derived(name))
+    return list(local), np.array(numbers, np.int64), np.array(counts, np.int64), found
+
+
+class _KeyEntries:
+    """(key, name) entries as numbers, gathered share by share."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.ids: dict[str, int] = {}
+        self.keys: list[np.ndarray] = []
+        self.names: list[np.ndarray] = []
+        self.per_name = np.zeros(count, np.int64)
+
+    def add(
+        self, share: list[int], distinct: list[str], local: np.ndarray, counts: np.ndarray
+    ) -> None:
+        """Names `share`, with `counts[k]` keys each, numbered `local` into `distinct`."""
+        ids = self.ids
+        mapping = np.fromiter(
+            (ids.setdefault(key, len(ids)) for key in distinct), np.int64, len(distinct)
+        )
+        self.keys.append(mapping[local])
+        self.names.append(np.repeat(np.array(share, np.int64), counts))
+        self.per_name[share] = counts
+
+    def candidates(self, mentions: np.ndarray) -> list[tuple[int, int]]:
+        """`_candidate_names` of these entries.
+
+        Computed with numpy: the entries sorted by key make the blocks; blocks of one size
+        form a matrix whose upper triangle is their pairs; each pair is kept once."""
+        count = self.count
+        selves = np.flatnonzero((self.per_name > 0) & (mentions > 1))
+        found = [selves.astype(np.int64) * (count + 1)]
+        key_of = np.concatenate(self.keys) if self.keys else np.zeros(0, np.int64)
+        if len(key_of):
+            name_of = np.concatenate(self.names)
+            order = np.lexsort((name_of, key_of))
+            keys_sorted = key_of[order]
+            names_sorted = name_of[order]
+            starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys_sorted)])
+            for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BLOCK)]).tolist():
+                first = starts[sizes == size]
+                block = names_sorted[first[:, None] + np.arange(size)]
+                left, right = np.triu_indices(size, 1)
+                found.append((block[:, left] * count + block[:, right]).ravel())
+        codes = np.unique(np.concatenate(found))
+        return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
 
 
 # --- Mentions ----------------------------------------------------------------------------
@@ -314,33 +405,47 @@ def _factor(same_birth: bool, same_organisation: bool, same_case: bool) -> float
 
 
 _FACTORS = [_factor(bool(code & 4), bool(code & 2), bool(code & 1)) for code in range(8)]
-_PAIRS_PER_STEP = 2_000_000
+_PAIRS_PER_STEP = 500_000
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _scored_mention_pairs(columns: _Columns, scores: _NameScores, threshold: float) -> Pairs:
+def _scored_mention_pairs(
+    columns: _Columns, scores: _NameScores, threshold: float, workers: int = 1
+) -> Pairs:
     """(score, i, j), i < j, for every mention pair scoring at least the threshold with its
-    context, expanded from the name pairs whose score context could lift that far."""
-    usable = [
-        (a, b, score)
-        for (a, b), score in scores.known.items()
-        if score > 0.0 and _rescale(score, MOST_CONTEXT) >= threshold
-    ]
-    if not usable:
+    context, expanded from the name pairs whose score context could lift that far; in steps
+    of about `_PAIRS_PER_STEP` mention pairs, on `workers` processes."""
+    global _EXPANSION
+    named = np.array(list(scores.known), dtype=np.int64).reshape(-1, 2)
+    name_score = np.fromiter(scores.known.values(), np.float64, len(scores.known))
+    levels = np.unique(name_score)
+    liftable = [s > 0.0 and _rescale(float(s), MOST_CONTEXT) >= threshold for s in levels]
+    usable = np.isin(name_score, levels[np.array(liftable, dtype=bool)])
+    if not usable.any():
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    left, right, name_score = (np.array(column) for column in zip(*usable, strict=True))
+    left, right, name_score = named[usable, 0], named[usable, 1], name_score[usable]
     totals = columns.count[left] * columns.count[right]
-    found = []
-    first = 0
     ends = np.cumsum(totals)
-    while first < len(usable):
+    steps = []
+    first = 0
+    while first < len(left):
         last = int(np.searchsorted(ends, ends[first] - totals[first] + _PAIRS_PER_STEP, "right"))
         last = max(last, first + 1)
-        step = slice(first, last)
-        found.append(columns.score(left[step], right[step], name_score[step], threshold))
+        steps.append((first, last))
         first = last
+    _EXPANSION = (columns, left, right, name_score, threshold)  # forked workers read it here
+    found = _start(_expanded_step, steps, workers, serial_below=2)()
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+
+_EXPANSION: Any = None
+
+
+def _expanded_step(step: tuple[int, int]) -> Pairs:
+    columns, left, right, name_score, threshold = _EXPANSION
+    first, last = step
+    return columns.score(left[first:last], right[first:last], name_score[first:last], threshold)
 
 
 class _Columns:
@@ -359,6 +464,18 @@ class _Columns:
         self.cases = np.array(table.cases, dtype=np.int64)
         self.sets = list(table.sets)
         self.overlaps: dict[tuple[int, int], bool] = {}
+
+    def of(self, mentions: np.ndarray) -> _Columns:
+        """The names, births and set ids of these mentions only, numbered 0, 1, ... in order
+        (what `_tangled` reads; not grouped by name)."""
+        subset = copy.copy(self)
+        subset.name_of = self.name_of[mentions]
+        subset.dated = self.dated[mentions]
+        subset.earliest = self.earliest[mentions]
+        subset.latest = self.latest[mentions]
+        subset.organisations = self.organisations[mentions]
+        subset.cases = self.cases[mentions]
+        return subset
 
     def score(
         self, left: np.ndarray, right: np.ndarray, name_score: np.ndarray, threshold: float
@@ -416,24 +533,57 @@ class _Columns:
 # --- Union-find --------------------------------------------------------------------------
 
 
-def _union(pairs: Pairs, columns: _Columns, scores: _NameScores) -> np.ndarray:
+def _union(pairs: Pairs, columns: _Columns, scores: _NameScores, workers: int = 1) -> np.ndarray:
     """Cluster labels: the union-find of `evaluate.cluster()`, run pair by pair only where it
     can refuse a merge.
 
     Merges never cross a connected component of the mention pairs, and inside a component
     whose members cannot conflict (birth years within the tolerance, no two names scoring 0)
     no merge is refused, so such a component is one cluster whatever the order of its pairs.
-    Only the other, "tangled", components go through the loop."""
+    Only the other, "tangled", components go through the loop; they do not touch each other,
+    so `workers` processes run it on shares of them."""
     _, first, second = pairs
     count, component = _components(len(columns.name_of), first, second)
     tangled = _tangled(component, count, columns, scores)
     labels = component.copy()
     inside = tangled[component[first]]
     if inside.any():
+        global _LOOP
         step: Pairs = (pairs[0][inside], first[inside], second[inside])
-        members, roots = _greedy(step, _joined_first(step, columns, scores), columns, scores)
-        labels[members] = count + roots
+        share = _shares(component[step[1]], workers)
+        _LOOP = (step, share, columns, scores)  # forked workers read it from here
+        for members, roots in _start(_loop_share, range(workers), workers, serial_below=2)():
+            labels[members] = count + roots
     return labels
+
+
+_LOOP: Any = None
+
+
+def _shares(owner: np.ndarray, count: int) -> np.ndarray:
+    """For pairs in components `owner`: which of `count` shares each goes to, whole
+    components per share and the shares about equal in pairs (largest component first, to
+    the share with fewest so far)."""
+    components, inverse, sizes = np.unique(owner, return_inverse=True, return_counts=True)
+    loads = [(0, share) for share in range(count)]
+    share_of = np.zeros(len(components), np.int64)
+    for position in np.argsort(-sizes, kind="stable").tolist():
+        load, share = heapq.heappop(loads)
+        share_of[position] = share
+        heapq.heappush(loads, (load + int(sizes[position]), share))
+    return share_of[inverse]
+
+
+def _loop_share(share: int) -> tuple[np.ndarray, ...]:
+    """The loop on one share of the tangled components: (mentions, the root of each)."""
+    (score, first, second), shares, columns, scores = _LOOP
+    mine = shares == share
+    pairs: Pairs = (score[mine], first[mine], second[mine])
+    if not mine.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    scores = copy.copy(scores)  # shares the known scores; scores more in this process only
+    scores.workers = 1
+    return _greedy(pairs, _joined_first(pairs, columns, scores), columns, scores)
 
 
 def _components(size: int, first: np.ndarray, second: np.ndarray) -> tuple[int, np.ndarray]:
@@ -449,13 +599,22 @@ def _joined_first(pairs: Pairs, columns: _Columns, scores: _NameScores) -> list[
     `_union`), whatever its neighbours do."""
     score, first, second = pairs
     sure = score >= _SURE
-    count, component = _components(len(columns.name_of), first[sure], second[sure])
-    untangled = ~_tangled(component, count, columns, scores)
+    if not sure.any():
+        return []
+    # Numbered among the mentions of these pairs only, not among all mentions.
+    members = np.unique(np.concatenate([first[sure], second[sure]]))
+    local = columns.of(members)
+    count, component = _components(
+        len(members),
+        np.searchsorted(members, first[sure]),
+        np.searchsorted(members, second[sure]),
+    )
+    untangled = ~_tangled(component, count, local, scores)
     sizes = np.bincount(component, minlength=count)
     kept = np.flatnonzero(untangled[component] & (sizes[component] > 1))
     order = kept[np.argsort(component[kept], kind="stable")]
     bounds = np.flatnonzero(np.diff(component[order])) + 1
-    return np.split(order, bounds) if len(order) else []
+    return [members[group] for group in np.split(order, bounds)] if len(order) else []
 
 
 _SURE = 0.97
@@ -629,12 +788,22 @@ def _roots(parent: np.ndarray) -> np.ndarray:
 # --- Workers -----------------------------------------------------------------------------
 
 
-def _map(
-    function: Any, items: Sequence[Any], workers: int, serial_below: int = _CHUNK
-) -> list[Any]:
-    """map() on `workers` forked processes; worth it only when the work per item is large
-    (parsing, scoring) and the items many."""
-    if workers <= 1 or len(items) < serial_below:
-        return [function(item) for item in items]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(function, items, chunksize=max(1, len(items) // (workers * 8)))
+def _start(
+    function: Any, items: Sequence[Any], workers: int, serial_below: int | None = None
+) -> Callable[[], list[Any]]:
+    """Start map() on `workers` forked processes and return what waits for its results, so
+    that the main process can work meanwhile; map() in this process, when called, if the
+    items are fewer than `serial_below` (default `_CHUNK`): processes are worth it only when
+    the work per item is large (parsing, scoring) and the items many."""
+    if workers <= 1 or len(items) < (_CHUNK if serial_below is None else serial_below):
+        return lambda: [function(item) for item in items]
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    pending = pool.map_async(function, items, chunksize=max(1, len(items) // (workers * 8)))
+
+    def results() -> list[Any]:
+        try:
+            return pending.get()
+        finally:
+            pool.terminate()
+
+    return results

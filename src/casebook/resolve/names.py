@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
+from typing import NamedTuple
 
 NORMALISATION = "resolve.names.v1"
 
@@ -28,8 +29,12 @@ _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]*)[\"“”«»]")
 _HYPHENS = re.compile(r"[‐‑‒–—−]")
 _NOT_NAME = re.compile(r"[^a-z\-,\s]")
 _TONE_DIGITS = re.compile(r"[0-9]")
-_ASCII_SPECIAL = frozenset('"([')  # the ASCII characters _QUOTED and _BRACKETED look for
 MAX_KEYS_PER_NAME = 16
+# Entries per cache of what one part of a name (its characters, its romanised family and
+# given name) gives: enough for the distinct parts of a million mentions (about 120,000
+# written forms of characters, 160,000 family + given names), which a smaller cache would
+# keep evicting.
+_PART_CACHE = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +80,29 @@ def normalise(text: str) -> str:
 
 def parse_name(text: str) -> PersonName:
     """Read a name as written in a report: characters, family, given syllables, English names."""
-    if text.isascii() and not _ASCII_SPECIAL & set(text):
+    return PersonName(*parse_fields(text), text=text)
+
+
+NameFields = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def parse_fields(text: str) -> NameFields:
+    """`parse_name(text)`'s fields but the text: (chinese, family, given, english, titles),
+    without building the object (bulk resolution parses in worker processes and sends these)."""
+    if text.isascii() and '"' not in text and "(" not in text and "[" not in text:
         # The common case, plain Latin letters: none of the rewrites below would change it.
         latin = _parse_latin(text)
         english = tuple(dict.fromkeys(latin.english))
         titles = tuple(dict.fromkeys(latin.titles))
-        return PersonName(None, latin.family or None, latin.given, english, titles, text=text)
+        return None, latin.family or None, latin.given, english, titles
+    if _HAN_RUN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
+        # Characters alone, which the rewrites below leave as they are: they are the name.
+        return text, None, (), (), ()
+    return _parse_written(text)
+
+
+def _parse_written(text: str) -> NameFields:
+    """`parse_fields` for any text: quotes, brackets, characters and Latin runs taken apart."""
     clean = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text))
     clean = _QUOTED.sub(" ", clean)  # nicknames in quotes ("Long Hair") are not the name
     segments = [m.group(1) for m in _BRACKETED.finditer(clean)]
@@ -92,11 +114,10 @@ def parse_name(text: str) -> PersonName:
     english = tuple(dict.fromkeys(e for f in found for e in f.english))
     titles = tuple(dict.fromkeys(t for f in found for t in f.titles))
     chinese = max(han, key=len) if han else None
-    return PersonName(chinese, family, given, english, titles, text=text)
+    return chinese, family, given, english, titles
 
 
-@dataclass(frozen=True, slots=True)
-class _Latin:
+class _Latin(NamedTuple):
     family: str | None
     given: tuple[str, ...]
     english: tuple[str, ...]
@@ -106,7 +127,9 @@ class _Latin:
 def _parse_latin(segment: str) -> _Latin:
     """Split one run of Latin text into family, given syllables and English names."""
     words = segment.replace(".", " ").split()
-    words, titles = _strip_titles(words)
+    titles: tuple[str, ...] = ()
+    if _may_have_titles(words):
+        words, titles = _strip_titles(words)
     text = " ".join(words)
     comma_family: str | None = None
     if "," in text:
@@ -116,8 +139,9 @@ def _parse_latin(segment: str) -> _Latin:
         # "LAI, Chee-ying" puts the family first; "Wong Chi-fung, Joshua" adds an English name;
         # a longer tail ("Jimmy Lai, 73, founder of …") describes the person and is dropped.
         text = tail if comma_family else head + (" " + tail if len(tail.split()) == 1 else "")
-    tokens = [t for t in map(_clean_word, text.split()) if t]
-    shouting = [w for w in text.split() if w.isalpha() and w.isupper() and len(w) > 1]
+    split = text.split()
+    tokens = [t for t in map(_clean_word, split) if t]
+    shouting = [w for w in split if w.isupper() and len(w) > 1 and w.isalpha()]
     if comma_family:
         family: str | None = _NOT_NAME.sub("", comma_family.lower()).replace("-", "")
         rest = tokens
@@ -133,6 +157,17 @@ def _parse_latin(segment: str) -> _Latin:
 def _clean_word(word: str) -> str:
     """A word as a name token: lower case, letters and inner hyphens only."""
     return _NOT_NAME.sub("", word.lower()).strip("-")
+
+
+def _may_have_titles(words: list[str]) -> bool:
+    """Could `_strip_titles` change these words? Not when no title starts them, no
+    post-nominal ends them and no word is a bare comma: the common case, checked cheaply."""
+    return (
+        not words
+        or words[0].lower().strip(",") in _TITLES_BY_FIRST
+        or words[-1].lower().strip(",") in POST_NOMINALS
+        or any("," in word for word in words)
+    )
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -220,6 +255,7 @@ def _is_surname(token: str) -> bool:
     return token.replace("-", "") in surname_spellings()
 
 
+@lru_cache(maxsize=65536)
 def _is_english(token: str) -> bool:
     """An English given name: a known one, or a word not made of one or two romanised syllables
     (a Chinese given name has at most two; 'Fiona' would need three)."""
@@ -290,19 +326,19 @@ def _converter(config: str) -> object:
     return opencc.OpenCC(config)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def to_traditional(chinese: str) -> str:
     """One canonical Traditional form: via Simplified and back, so both scripts meet."""
     simplified = _converter("t2s").convert(chinese)  # type: ignore[attr-defined]
     return str(_converter("s2t").convert(simplified))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def to_simplified(chinese: str) -> str:
     return str(_converter("t2s").convert(chinese))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def split_chinese(chinese: str) -> tuple[str, str]:
     """(family, given) characters; compound surnames such as 歐陽 and 司徒 take two."""
     traditional = to_traditional(chinese)
@@ -316,7 +352,7 @@ def jyutping(chinese: str) -> tuple[str, ...]:
     return _jyutping_of_traditional(to_traditional(chinese))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def _jyutping_of_traditional(traditional: str) -> tuple[str, ...]:
     # Keyed by the Traditional form, so a name in either script is looked up once.
     import pycantonese
@@ -330,7 +366,7 @@ def pinyin(chinese: str) -> tuple[str, ...]:
     return _pinyin_of_simplified(to_simplified(chinese))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_PART_CACHE)
 def _pinyin_of_simplified(simplified: str) -> tuple[str, ...]:
     # Keyed by the Simplified form, so a name in either script is looked up once.
     from pypinyin import Style, lazy_pinyin
@@ -346,10 +382,9 @@ def chinese_pinyin(name: PersonName) -> Pinyin | None:
     return derived(name)[1]
 
 
-def _chinese_pinyin(name: PersonName) -> Pinyin | None:
-    if not name.chinese:
-        return None
-    family_chars, given_chars = split_chinese(name.chinese)
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_pinyin(chinese: str) -> Pinyin:
+    family_chars, given_chars = split_chinese(chinese)
     families = {"".join(pinyin(family_chars))}
     if to_traditional(family_chars) in SURNAME_PINYIN:
         families.add(SURNAME_PINYIN[to_traditional(family_chars)])
@@ -389,18 +424,29 @@ def sounds(name: PersonName) -> tuple[Sound, ...]:
 
 
 def _sounds(name: PersonName) -> tuple[Sound, ...]:
-    found: list[Sound] = []
+    found: tuple[Sound, ...] = ()
     if name.family or name.given:
-        family = fold_family(name.family) if name.family else frozenset()
-        found.append((family, tuple(fold_syllable(s) for s in name.given)))
+        found += (_romanised_sound(name.family, name.given),)
     if name.chinese:
-        family_chars, given_chars = split_chinese(name.chinese)
-        spoken = fold_family(jyutping(family_chars))
-        for spelling in SURNAMES.get(to_traditional(family_chars), ()):
-            spoken |= fold_family(spelling)
-        given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
-        found.append((spoken, given))
-    return tuple(found)
+        found += (_chinese_sound(name.chinese),)
+    return found
+
+
+# Many names share their characters or their romanised family and given name (they differ
+# in English names or in the other part), so what depends on one part only is cached by it.
+@lru_cache(maxsize=_PART_CACHE)
+def _romanised_sound(family: str | None, given: tuple[str, ...]) -> Sound:
+    return (fold_family(family) if family else frozenset(), tuple(map(fold_syllable, given)))
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_sound(chinese: str) -> Sound:
+    family_chars, given_chars = split_chinese(chinese)
+    spoken = fold_family(jyutping(family_chars))
+    for spelling in SURNAMES.get(to_traditional(family_chars), ()):
+        spoken |= fold_family(spelling)
+    given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
+    return spoken, given
 
 
 Derived = tuple[tuple[Sound, ...], Pinyin | None]
@@ -410,7 +456,8 @@ def derived(name: PersonName) -> Derived:
     """(`sounds`, `chinese_pinyin`) of a name, computed once per name object and kept on it."""
     found = name._derived
     if found is None:
-        found = (_sounds(name), _chinese_pinyin(name))
+        spelt = _chinese_pinyin(name.chinese) if name.chinese else None
+        found = (_sounds(name), spelt)
         object.__setattr__(name, "_derived", found)
     return found
 
@@ -432,21 +479,36 @@ def keys(name: PersonName) -> set[str]:
     """
     found: set[str] = set()
     if name.chinese:
-        found.add("zh:" + to_traditional(name.chinese))
+        found |= _chinese_keys(name.chinese)
     if name.given:
-        found.add(f"rom:{name.family or ''}|{' '.join(name.given)}")
-    spelt = chinese_pinyin(name)
-    if spelt and spelt[1]:
-        found |= {f"rom:{family}|{' '.join(spelt[1])}" for family in spelt[0]}
-    for family, given in sounds(name):
-        if given:
-            found |= _sound_keys(family, given)
+        found |= _romanised_keys(name.family, name.given)
     if name.family:
         found |= {f"eng:{name.family}|{english}" for english in name.english}
-        if name.given:
-            every = [min(fold_family(name.family)), *(min(fold_syllable(s)) for s in name.given)]
-            found.add("syl:" + " ".join(sorted(every)))
     return found
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _chinese_keys(chinese: str) -> frozenset[str]:
+    """The keys that come from a name's characters: zh, rom of their pinyin, yue of their sound."""
+    found = {"zh:" + to_traditional(chinese)}
+    families, given = _chinese_pinyin(chinese)
+    if given:
+        found |= {f"rom:{family}|{' '.join(given)}" for family in families}
+    family_sound, given_sound = _chinese_sound(chinese)
+    if given_sound:
+        found |= _sound_keys(family_sound, given_sound)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _romanised_keys(family: str | None, given: tuple[str, ...]) -> frozenset[str]:
+    """The keys that come from a romanised family name and given syllables: rom, yue, syl."""
+    found = {f"rom:{family or ''}|{' '.join(given)}"}
+    found |= _sound_keys(*_romanised_sound(family, given))
+    if family:
+        every = [min(fold_family(family)), *(min(fold_syllable(s)) for s in given)]
+        found.add("syl:" + " ".join(sorted(every)))
+    return frozenset(found)
 
 
 def _sound_keys(family: frozenset[str], given: tuple[frozenset[str], ...]) -> set[str]:

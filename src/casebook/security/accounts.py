@@ -205,8 +205,8 @@ def list_users(store: Store, by: Actor) -> list[UserView]:
 
 def local_actor(store: Store, name: str) -> Actor:
     """The user named by --user / CASEBOOK_USER / the login, trusted as the laptop's owner."""
-    with store.reader() as session:
-        user = stored.user_standing(session, name)
+    with store.read_connection() as connection:
+        user = stored.user_standing(connection, name)
     if user is None:
         raise LoginError(
             f"no casebook user {name}: set --user or CASEBOOK_USER to your casebook user "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from casebook.store.schema import ApiToken, LoginThrottle, User
@@ -22,10 +22,13 @@ def user_named(session: Session, name: str, *, for_update: bool = False) -> User
     return session.get(User, name, with_for_update=for_update)
 
 
-def user_standing(session: Session, name: str) -> Row[str, str, bool] | None:
+# Built once: every web request asks it.
+_STANDING = select(User.role, User.clearance, User.enabled).where(User.name == bindparam("name"))
+
+
+def user_standing(connection: Connection, name: str) -> Row[str, str, bool] | None:
     """A user's role, clearance and whether enabled (every request reads these)."""
-    query = select(User.role, User.clearance, User.enabled).where(User.name == name)
-    return session.execute(query).first()
+    return connection.execute(_STANDING, {"name": name}).first()
 
 
 def enabled_admins(session: Session) -> list[str]:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,6 +66,13 @@ class Store:
             yield session
         finally:
             session.close()  # ends the transaction; loaded objects stay readable
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A plain read-only connection, for the few small queries every request makes
+        (no ORM session to set up)."""
+        with self._readonly.connect() as connection:
+            yield connection
 
     def optimize(self) -> None:
         """Refresh the query planner's statistics after bulk writes, so the pages' queries

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from casebook.store.resolution import merged_away
@@ -107,8 +107,11 @@ class ReportedRow:
     published: dt.date | None
 
 
-def record_state(session: Session) -> RecordState:
-    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)  # built once
+
+
+def record_state(reader: Session | Connection) -> RecordState:
+    head = reader.execute(_HEAD).first()
     return RecordState(head[0], head[1]) if head else RecordState(0, "")
 
 

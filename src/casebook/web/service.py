@@ -45,8 +45,8 @@ def dashboard(app: FastAPI, day: dt.date) -> list[Figure]:
     computed once per state of the record (the audit chain's head) in each process."""
     store: Store = app.state.store
     config: Config = app.state.config
-    with store.reader() as session:
-        state = record_state(session)
+    with store.read_connection() as connection:
+        state = record_state(connection)
     key = ("dashboard", config.jurisdiction, day, state)
     cache: dict[Any, Any] = app.state.chart_cache
     if key not in cache:
@@ -74,8 +74,8 @@ def figure(store: Store, config: Config, rule_id: str, day: dt.date, by: str | N
 def cached_chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes | None:
     """The chart `chart` drew for this state of the record, if it did."""
     rule = load_rulebook(app.state.config.jurisdiction).get(rule_id)
-    with app.state.store.reader() as session:
-        state = record_state(session)
+    with app.state.store.read_connection() as connection:
+        state = record_state(connection)
     found: bytes | None = app.state.chart_cache.get(("chart", rule.key, day, state))
     return found
 
@@ -87,8 +87,8 @@ def chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes:
     store: Store = app.state.store
     rulebook = load_rulebook(app.state.config.jurisdiction)
     rule = rulebook.get(rule_id)
-    with store.reader() as session:
-        state = record_state(session)
+    with store.read_connection() as connection:
+        state = record_state(connection)
     key = ("chart", rule.key, day, state)
     cache: dict[Any, bytes] = app.state.chart_cache
     if key not in cache:

@@ -101,7 +101,10 @@ async def _too_large(send: Send, limit: int) -> None:
 
 def _templates() -> Jinja2Templates:
     folder = resources.files("casebook.web") / "templates"
-    environment = Environment(loader=FileSystemLoader(str(folder)), autoescape=True)
+    # Templates ship in the package: no need to check their files for changes per render.
+    environment = Environment(
+        loader=FileSystemLoader(str(folder)), autoescape=True, auto_reload=False
+    )
     return Jinja2Templates(env=environment)
 
 

@@ -81,6 +81,8 @@ def test_e2e_monitor_workflow(chromium: object, server: Server, tmp_path: Path) 
     page.click("text=Upload and ingest")
     page.wait_for_selector("#outcome td.result")
     assert page.inner_text("#outcome td.result") == "ingested"
+    # The upload's progress bar, moved by casebook.js from htmx's progress events.
+    assert page.get_attribute("#upload-progress", "value") == "100"
     shot(page, "03-ingested")
     page.click("text=Extract candidate events")
     page.wait_for_selector("#outcome >> text=extracted")

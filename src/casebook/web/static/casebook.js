@@ -6,3 +6,14 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
   }
 });
+
+// The upload's progress, as htmx reports it; the server then ingests each file in turn
+// (the "working…" indicator) and lists every file's outcome.
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var bar = document.getElementById("upload-progress");
+  if (bar && event.detail.lengthComputable && event.detail.total > 0) {
+    var done = Math.round((100 * event.detail.loaded) / event.detail.total);
+    bar.value = done;
+    bar.textContent = done + "%";
+  }
+});

@@ -107,3 +107,19 @@ def test_serve_on_a_taken_address_fails_in_one_line(web_db: str, tmp_path: Path)
         assert server.wait(60) == 1
     out = log_path.read_text()
     assert f"cannot listen on 127.0.0.1:{port}" in out and "Traceback" not in out
+
+
+def test_serve_a_second_server_on_the_same_port_is_refused(web_db: str, tmp_path: Path) -> None:
+    """Each worker's socket allows SO_REUSEPORT; a second `serve` must still not join them."""
+    port = _free_port()
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_serving(web_db, port, first_log)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}", first_log)
+        second = start_serving(web_db, port, second_log)
+        assert second.wait(60) == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in second_log.read_text()
+        assert first.poll() is None
+    finally:
+        first.terminate()
+        first.wait(30)

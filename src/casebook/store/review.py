@@ -217,13 +217,6 @@ def merges_of_events(session: Session, event_ids: Sequence[str]) -> list[EventMe
     return list(session.scalars(query.order_by(EventMerge.id)))
 
 
-def merges_involving(session: Session, event_id: str) -> list[EventMerge]:
-    query = select(EventMerge).where(
-        (EventMerge.merged_event_id == event_id) | (EventMerge.into_event_id == event_id)
-    )
-    return list(session.scalars(query.order_by(EventMerge.id)))
-
-
 # --- The audit log as the record of decisions --------------------------------------------
 
 

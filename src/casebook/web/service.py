@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from casebook.check.service import ClaimVerdict, check_text
 from casebook.config import Config
 from casebook.count.figures import Figure, compute_figure, month_series
-from casebook.count.rules import load_rulebook
+from casebook.count.rules import CountingRule, load_rulebook
 from casebook.errors import InputError
 from casebook.ingest.decode import reject_binary_or_empty
 from casebook.ingest.service import Metadata, Outcome, ingest
@@ -29,7 +29,7 @@ from casebook.review.queue import queue as review_queue
 from casebook.security.permissions import Actor, readable_levels, require
 from casebook.store import browse
 from casebook.store.engine import Store
-from casebook.store.figures import record_state
+from casebook.store.figures import RecordState, record_state
 from casebook.store.schema import Organisation, Person
 from casebook.store.sources import SearchHit
 from casebook.store.sources import search as search_sources
@@ -45,9 +45,7 @@ def dashboard(app: FastAPI, day: dt.date) -> list[Figure]:
     computed once per state of the record (the audit chain's head) in each process."""
     store: Store = app.state.store
     config: Config = app.state.config
-    with store.read_connection() as connection:
-        state = record_state(connection)
-    key = ("dashboard", config.jurisdiction, day, state)
+    key = ("dashboard", config.jurisdiction, day, _state(store))
     cache: dict[Any, Any] = app.state.chart_cache
     if key not in cache:
         rulebook = load_rulebook(config.jurisdiction)
@@ -56,6 +54,16 @@ def dashboard(app: FastAPI, day: dt.date) -> list[Figure]:
             for rule in rulebook.rules
         ])  # fmt: skip
     return list(cache[key])
+
+
+def _state(store: Store) -> RecordState:
+    """The record's state (the audit chain's head): what the caches here are keyed by."""
+    with store.read_connection() as connection:
+        return record_state(connection)
+
+
+def _chart_key(app: FastAPI, rule: CountingRule, day: dt.date) -> tuple[object, ...]:
+    return ("chart", rule.key, day, _state(app.state.store))
 
 
 def _remember(cache: dict[Any, Any], key: object, value: object) -> None:
@@ -74,9 +82,7 @@ def figure(store: Store, config: Config, rule_id: str, day: dt.date, by: str | N
 def cached_chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes | None:
     """The chart `chart` drew for this state of the record, if it did."""
     rule = load_rulebook(app.state.config.jurisdiction).get(rule_id)
-    with app.state.store.read_connection() as connection:
-        state = record_state(connection)
-    found: bytes | None = app.state.chart_cache.get(("chart", rule.key, day, state))
+    found: bytes | None = app.state.chart_cache.get(_chart_key(app, rule, day))
     return found
 
 
@@ -87,9 +93,7 @@ def chart(app: FastAPI, rule_id: str, day: dt.date) -> bytes:
     store: Store = app.state.store
     rulebook = load_rulebook(app.state.config.jurisdiction)
     rule = rulebook.get(rule_id)
-    with store.read_connection() as connection:
-        state = record_state(connection)
-    key = ("chart", rule.key, day, state)
+    key = _chart_key(app, rule, day)
     cache: dict[Any, bytes] = app.state.chart_cache
     if key not in cache:
         # Bring the rule's facts up to date first (as `casebook count --chart` does).

@@ -33,13 +33,15 @@ class ServeError(CasebookError):
     """The server could not start (its address is taken, a worker cannot start)."""
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port with SO_REUSEPORT, so that each worker can have one."""
+def listening_socket(host: str, port: int, *, shared: bool = True) -> socket.socket:
+    """A socket bound to host:port; `shared`: with SO_REUSEPORT, so that each worker can
+    have one. Unshared, the bind fails if anything (another casebook too) listens there."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except OSError as error:
         sock.close()
@@ -50,7 +52,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def _worker(host: str, port: int, options: dict[str, Any], ready: Any) -> None:
     import uvicorn
 
-    sock = listening_socket(host, port)
+    try:
+        sock = listening_socket(host, port)
+    except ServeError as error:
+        log.error("%s", error)  # one line; the parent then stops the others
+        raise SystemExit(1) from None
     sock.listen(BACKLOG)
     config = uvicorn.Config(APP, factory=True, host=host, port=port, **options)
     server = uvicorn.Server(config)
@@ -67,7 +73,9 @@ def _worker(host: str, port: int, options: dict[str, Any], ready: Any) -> None:
 
 def run_workers(host: str, port: int, workers: int, options: dict[str, Any]) -> None:
     """Run `workers` server processes on host:port until SIGINT or SIGTERM."""
-    listening_socket(host, port).close()  # the address is free (or one of ours): fail early
+    # Fail early, and never share the port with a server already there (SO_REUSEPORT would
+    # let a second casebook take half of the first one's connections).
+    listening_socket(host, port, shared=False).close()
     context = multiprocessing.get_context("spawn")
     stopping = False
 

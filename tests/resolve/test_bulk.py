@@ -135,22 +135,29 @@ def test_bulk_candidate_names_are_the_pairs_sharing_a_key() -> None:
 def test_bulk_two_processes_give_the_same_clusters_as_one(
     mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parsing, keys, scoring, expansion and the loop on two forked processes: one result."""
+    """Parsing, keys, scoring, expansion and the loop on two worker processes: one result."""
     rows = _rows("clusters.jsonl")
     expected = _partition(cluster(mentions))
-    # small enough for these few names and pairs to be shared out
-    monkeypatch.setattr(bulk, "_CHUNK", 8)
-    monkeypatch.setattr(bulk, "_PAIRS_PER_STEP", 50)
+    monkeypatch.setattr(bulk, "SPAWN_FROM", 0)  # these few mentions would stay in one process
     assert _partition(resolve_mentions(rows, workers=2)) == expected
-    assert _partition(cluster_bulk(mentions, workers=2)) == expected
+    assert _partition(cluster_bulk(mentions, workers=3)) == expected
 
 
 def test_bulk_two_processes_share_the_loop_and_agree(
     mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _partition(cluster(mentions))
+    monkeypatch.setattr(bulk, "SPAWN_FROM", 0)
     monkeypatch.setattr(bulk, "_tangled", lambda component, count, *_: np.ones(count, bool))
     assert _partition(cluster_bulk(mentions, workers=2)) == expected
+
+
+def test_bulk_expansion_in_small_steps_gives_the_same_clusters(
+    mentions: list[MentionContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _partition(cluster(mentions))
+    monkeypatch.setattr(bulk, "_PAIRS_PER_STEP", 50)
+    assert _partition(cluster_bulk(mentions)) == expected
 
 
 def test_bulk_shares_keep_components_whole_and_about_equal() -> None:

@@ -16,10 +16,12 @@ is the cluster. Only the other components go through the pair-by-pair loop, whos
 check keeps per cluster its distinct names and the extremes of its members' birth-year
 ranges, so it costs names × names, not members × members.
 
-With `workers` > 1, forked processes parse, compute keys, score name pairs, expand them
-to mention pairs and run the loop (on shares of whole tangled components, which never touch
-each other), while the main process does what does not depend on their results; the
-clusters are the same as with one process.
+With `workers` > 1, spawned worker processes (`hosts.Hosts`) parse the names, compute their
+keys and what comparing them needs, and then hold every parsed name for the rest of the
+run: they score name pairs, expand them to mention pairs and run the loop (on shares of
+whole tangled components, which never touch each other), while the main process keeps only
+numbers (which name each mention has, births, set ids, scores) and does what does not
+depend on their results. The clusters are the same as with one process.
 
 One deliberate difference: a block is "too common" when more than `MAX_BLOCK` distinct
 names share its key, not more than `MAX_BLOCK` mentions, so a much-reported person is not
@@ -32,7 +34,7 @@ from __future__ import annotations
 import copy
 import gc
 import heapq
-import multiprocessing
+import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -54,6 +56,7 @@ from casebook.resolve.compare import (
     compare,
 )
 from casebook.resolve.evaluate import DEFAULT_THRESHOLD, MAX_BLOCK
+from casebook.resolve.hosts import Hosts
 from casebook.resolve.names import (
     Derived,
     NameFields,
@@ -63,15 +66,16 @@ from casebook.resolve.names import (
     keys,
     parse_fields,
     parse_name,
-    surname_spellings,
-    syllable_inventory,
 )
 
 BULK = "resolve.bulk.v1"
 MOST_CONTEXT = BIRTH_FACTOR * ORGANISATION_FACTOR * CASE_FACTOR
-_CHUNK = 20_000
+# Worker processes take a second or two to start and load the romanisation tables: below
+# this many mentions one process is faster.
+SPAWN_FROM = 50_000
 
 Birth = tuple[int, int] | None
+Named = tuple[NameFields, str]  # a distinct name's fields and its first written text
 
 
 def resolve_mentions(
@@ -81,14 +85,18 @@ def resolve_mentions(
 ) -> list[int]:
     """Cluster mention records ({"name", "age", "age_date", "organisations", "cases"}),
     parsing each distinct written name once; clusters as `evaluate.cluster()` makes them."""
-    with _without_cyclic_gc():
-        return _table_of(records, workers).cluster(threshold, workers)
+    with _without_cyclic_gc(), Hosts(_Host, _host_count(len(records), workers)) as hosts:
+        return _table_of(records, hosts).cluster(threshold, hosts)
+
+
+def _host_count(mentions: int, workers: int) -> int:
+    return workers if mentions >= SPAWN_FROM else 1
 
 
 @contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
     """Pause Python's cycle collector: a run allocates millions of objects and no cycles, and
-    each full collection would walk them all (and, on forked workers, copy the pages)."""
+    each full collection would walk them all."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -98,29 +106,33 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _table_of(records: Sequence[Mapping[str, Any]], workers: int) -> _Table:
-    positions: dict[str, int] = {}
-    text_of = [positions.setdefault(str(record["name"]), len(positions)) for record in records]
-    texts = list(positions)
-    syllable_inventory()  # what parsing needs, before the workers fork
-    surname_spellings()
-    parsed = _start(parse_fields, texts, workers)
-    # While the workers parse: the other tables (for the key workers forked later) and the
-    # records' contexts, which do not depend on the names.
-    _warm_up()
+def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Table:
+    shares = _split([str(record["name"]) for record in records], hosts.count)
+    hosts.send("parse", [(share,) for share in shares])
     table = _Table()
-    table.add_contexts(records)
-    # Workers send back plain tuples (cheap to pickle); one PersonName is built per distinct
-    # name, from its first text, as `table.names.setdefault` would keep it.
-    fields = parsed()
+    table.add_contexts(records)  # while the hosts parse: contexts do not depend on names
+    # Each host numbers the distinct names of its share of the mentions; the first host's
+    # come first, so a name's id and its first text follow the order of first mention, as
+    # with one process. (A text in both shares is parsed twice: cheaper than finding the
+    # distinct texts here, before the hosts can start.)
     ids: dict[tuple[Any, ...], int] = {}
-    name_of_text = np.fromiter(
-        (ids.setdefault(f[:4], len(ids)) for f in fields), np.int64, len(fields)
-    )
-    _, firsts = np.unique(name_of_text, return_index=True)  # by name id, ascending
-    table.unbuilt = [(fields[position], texts[position]) for position in firsts.tolist()]
-    table.name_of = name_of_text[np.array(text_of, dtype=np.int64)]
+    name_of = []
+    for share, (local, found, firsts) in zip(shares, hosts.receive(), strict=True):
+        mapping = np.fromiter(
+            (ids.setdefault(fields[:4], len(ids)) for fields in found), np.int64, len(found)
+        )
+        for fields, first, name in zip(found, firsts, mapping.tolist(), strict=True):
+            if name == len(table.named):
+                table.named.append((fields, share[first]))
+        name_of.append(mapping[local])
+    table.name_of = np.concatenate(name_of) if name_of else np.zeros(0, np.int64)
     return table
+
+
+def _split(items: Any, count: int) -> list[Any]:
+    """`items` in `count` consecutive shares of about equal length."""
+    bounds = [len(items) * k // count for k in range(count + 1)]
+    return [items[bounds[k] : bounds[k + 1]] for k in range(count)]
 
 
 _UNSEEN: Any = object()
@@ -169,18 +181,16 @@ def cluster_bulk(
     table = _Table()
     for m in mentions:
         table.add(m.name, m.birth_years(), m.organisations, m.cases)
-    with _without_cyclic_gc():
-        return table.cluster(threshold, workers)
+    with _without_cyclic_gc(), Hosts(_Host, _host_count(len(mentions), workers)) as hosts:
+        return table.cluster(threshold, hosts)
 
 
 class _Table:
     """Mentions as columns: name id, birth-year range, organisation and case set ids."""
 
     def __init__(self) -> None:
-        self.names: dict[PersonName, int] = {}
-        # Names known only as parsed fields and their first text, in id order: `cluster`
-        # builds them while the workers compute their keys.
-        self.unbuilt: list[tuple[NameFields, str]] = []
+        self.names: dict[PersonName, int] = {}  # names already parsed (`add`)
+        self.named: list[Named] = []  # by name id
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
         self.name_of: list[int] | np.ndarray = []
         self.births: list[Birth] = []
@@ -191,7 +201,10 @@ class _Table:
         self, name: PersonName, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
         assert isinstance(self.name_of, list)
-        self.name_of.append(self.names.setdefault(name, len(self.names)))
+        number = self.names.setdefault(name, len(self.names))
+        if number == len(self.named):
+            self.named.append((_fields(name), name.text))
+        self.name_of.append(number)
         self._add_context(birth, organisations, cases)
 
     def _add_context(
@@ -215,72 +228,206 @@ class _Table:
             cases = _set_of(sets, "c", record.get("cases"))
             self._add_context(birth, organisations, cases)
 
-    def cluster(self, threshold: float, workers: int) -> list[int]:
-        global _FIELDS
-        _warm_up()
-        _FIELDS = [fields for fields, _ in self.unbuilt] or [_fields(name) for name in self.names]
-        # Names sharing characters, or a romanised name, go to one worker, which caches what
-        # that part gives (names.py) instead of both workers computing it.
-        parts = [f"{c or ''}|{f or ''}|{' '.join(g)}" for c, f, g, _, _ in _FIELDS]
-        order = sorted(range(len(_FIELDS)), key=parts.__getitem__)
-        size = max(1, len(order) // (workers * 8))
-        shares = [order[start : start + size] for start in range(0, len(order), size)]
-        keyed = _start(_keys_of, shares, workers, serial_below=2)
-        names = self._built_names()  # while the workers compute the keys
-        columns = _Columns(self)
-        entries = _KeyEntries(len(names))
-        for share, (its_keys, local, counts, found) in zip(shares, keyed(), strict=True):
-            entries.add(share, its_keys, local, counts)
-            for index, one in zip(share, found, strict=True):
-                keep_derived(names[index], one)  # forked scoring workers need not repeat it
-        scores = _NameScores(names, workers)
-        scores.add(entries.candidates(columns.count))
-        pairs = _scored_mention_pairs(columns, scores, threshold, workers)
-        return _union(pairs, columns, scores, workers).tolist()
-
-    def _built_names(self) -> list[PersonName]:
-        for (chinese, family, given, english, titles), text in self.unbuilt:
-            name = PersonName(chinese, family, given, english, titles, text=text)
-            self.names[name] = len(self.names)
-        self.unbuilt = []
-        return list(self.names)
+    def cluster(self, threshold: float, hosts: Hosts[_Host]) -> list[int]:
+        # Names with the same characters (or, without, the same romanised name) go to one
+        # host, which caches what that part gives (names.py) instead of both computing it;
+        # hashing spreads the costly names (characters) as evenly as the others.
+        count = hosts.count
+        host_of = np.fromiter(
+            (hash(c or (f, g)) % count for (c, f, g, _, _), _ in self.named),
+            np.int64,
+            len(self.named),
+        )
+        shares = [np.flatnonzero(host_of == k).tolist() for k in range(count)]
+        exported = count > 1  # the other hosts will need these names
+        arguments = [(share, [self.named[n] for n in share], exported) for share in shares]
+        hosts.send("derive", arguments)
+        columns = _Columns(self)  # while the hosts compute keys
+        entries = _KeyEntries(len(self.named))
+        blobs = []
+        for share, (distinct, local, counts, blob) in zip(shares, hosts.receive(), strict=True):
+            entries.add(share, distinct, local, counts)
+            blobs.append(blob)
+        # Every host gets every name (what the others derived comes pickled) and the columns.
+        others = [[blob for k, blob in enumerate(blobs) if k != me] for me in range(count)]
+        hosts.send("adopt", [(len(self.named), theirs, columns) for theirs in others])
+        left, right = entries.candidates(columns.count)  # while the hosts adopt
+        hosts.receive()
+        scores = _NameScores(len(self.named), _scoring_on(hosts))
+        scores.add(left, right)
+        pairs = _scored_mention_pairs(columns, scores, threshold, hosts)
+        return _union(pairs, columns, scores, hosts).tolist()
 
 
 # --- Names -------------------------------------------------------------------------------
 
 
 class _NameScores:
-    """compare(a, b).score for pairs of distinct names, computed once each."""
+    """compare(a, b).score for pairs of distinct names, computed once each, known by the
+    code a * size + b (a <= b); `score_pairs` computes them (here, or on the hosts)."""
 
-    def __init__(self, names: list[PersonName], workers: int) -> None:
-        self.names = names
-        self.workers = workers
-        self.known: dict[tuple[int, int], float] = {}
+    def __init__(
+        self,
+        size: int,
+        score_pairs: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        score_one: Callable[[int, int], float] | None = None,
+    ) -> None:
+        self.size = size
+        self.score_pairs = score_pairs
+        self.score_one = score_one or (
+            lambda a, b: float(score_pairs(np.array([a]), np.array([b]))[0])
+        )
+        self.known: dict[int, float] = {}
 
-    def add(self, pairs: list[tuple[int, int]]) -> None:
-        global _NAMES
-        _NAMES = self.names  # forked workers read the names from here, not from a pickle
-        chunks = [pairs[start : start + _CHUNK] for start in range(0, len(pairs), _CHUNK)]
-        found_by_chunk = _start(_score_chunk, chunks, self.workers, serial_below=2)()
-        for chunk, found in zip(chunks, found_by_chunk, strict=True):
-            self.known.update(zip(chunk, found, strict=True))
+    def codes(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.minimum(left, right) * self.size + np.maximum(left, right)
+
+    def add(self, left: np.ndarray, right: np.ndarray) -> None:
+        """Score the pairs (left[k], right[k]) not yet known."""
+        codes = np.unique(self.codes(left, right))
+        known = self.known
+        if known:
+            codes = codes[np.fromiter((c not in known for c in codes.tolist()), bool, len(codes))]
+        if len(codes):
+            found = self.score_pairs(codes // self.size, codes % self.size)
+            known.update(zip(codes.tolist(), found.tolist(), strict=True))
+
+    def of(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """The scores of these pairs, scoring those not yet known."""
+        self.add(left, right)
+        known = self.known
+        codes = self.codes(left, right).tolist()
+        return np.fromiter((known[c] for c in codes), np.float64, len(codes))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The known codes and their scores."""
+        known = self.known
+        return (
+            np.fromiter(known.keys(), np.int64, len(known)),
+            np.fromiter(known.values(), np.float64, len(known)),
+        )
 
     def __call__(self, a: int, b: int) -> float:
-        pair = (a, b) if a <= b else (b, a)
-        score = self.known.get(pair)
+        code = a * self.size + b if a <= b else b * self.size + a
+        score = self.known.get(code)
         if score is None:
-            score = self.known[pair] = compare(self.names[pair[0]], self.names[pair[1]]).score
+            score = self.known[code] = self.score_one(a, b)
         return score
 
 
-_NAMES: list[PersonName] = []
+def _scoring_on(hosts: Hosts[_Host]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Score name pairs on the hosts, an equal share each."""
+
+    def score_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        shares = list(zip(_split(left, hosts.count), _split(right, hosts.count), strict=True))
+        return np.concatenate(hosts.call("score", shares))
+
+    return score_pairs
 
 
-def _score_chunk(chunk: list[tuple[int, int]]) -> list[float]:
-    return [compare(_NAMES[a], _NAMES[b]).score for a, b in chunk]
+class _Host:
+    """What one worker holds for a run: every parsed name by id (with its sounds and pinyin)
+    and the mention columns. Each method is one step of `_Table.cluster`."""
 
+    def __init__(self) -> None:
+        _warm_up()
+        self.names: dict[int, PersonName] = {}
+        self.size = 0
+        self.columns: _Columns | None = None
 
-_FIELDS: list[NameFields] = []
+    def parse(self, texts: list[str]) -> tuple[np.ndarray, list[NameFields], list[int]]:
+        """The distinct names of these written names (by their fields but titles, as
+        `PersonName` compares them), the position of each one's first text, and each text's
+        name. Each distinct text is parsed once."""
+        positions: dict[str, int] = {}
+        text_of = [positions.setdefault(text, len(positions)) for text in texts]
+        ids: dict[tuple[Any, ...], int] = {}
+        found: list[NameFields] = []
+        name_of_text = []
+        for text in positions:
+            fields = parse_fields(text)
+            number = ids.setdefault(fields[:4], len(ids))
+            if number == len(found):
+                found.append(fields)
+            name_of_text.append(number)
+        local = np.array(name_of_text, dtype=np.int64)[np.array(text_of, dtype=np.int64)]
+        _, firsts = np.unique(local, return_index=True)
+        return local, found, firsts.tolist()
+
+    def derive(
+        self, share: list[int], named: list[Named], exported: bool
+    ) -> tuple[list[str], Any, Any, bytes]:
+        """Build the names `share` and compute what comparing them needs; their distinct
+        keys, each name's keys as numbers into those, and how many each has (keys go back
+        once per share, not per name); and, if `exported`, the names for the other hosts."""
+        local: dict[str, int] = {}
+        numbers: list[int] = []
+        counts: list[int] = []
+        for number, (fields, text) in zip(share, named, strict=True):
+            name = self.names[number] = PersonName(*fields, text=text)
+            its_keys = keys(name)
+            counts.append(len(its_keys))
+            numbers.extend([local.setdefault(key, len(local)) for key in its_keys])
+            derived(name)
+        blob = self._export(share) if exported else b""
+        return list(local), np.array(numbers, np.int64), np.array(counts, np.int64), blob
+
+    def _export(self, share: list[int]) -> bytes:
+        """These names, with what `derived()` gave, for the other hosts."""
+        names = [self.names[number] for number in share]
+        return pickle.dumps(
+            (share, [(_fields(n), n.text, derived(n)) for n in names]),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+    def adopt(self, size: int, blobs: list[bytes], columns: _Columns) -> None:
+        """Take the other hosts' names (`derive`), the number of names and the columns."""
+        for blob in blobs:
+            share, found = pickle.loads(blob)
+            its_derived: Derived
+            fields: NameFields
+            for number, (fields, text, its_derived) in zip(share, found, strict=True):
+                name = self.names[number] = PersonName(*fields, text=text)
+                keep_derived(name, its_derived)
+        self.size = size
+        self.columns = columns
+
+    def score(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        names = self.names
+        found = [
+            compare(names[a], names[b]).score
+            for a, b in zip(left.tolist(), right.tolist(), strict=True)
+        ]
+        return np.array(found, dtype=np.float64)
+
+    def score_one(self, a: int, b: int) -> float:
+        return compare(self.names[a], self.names[b]).score
+
+    def expand(
+        self, left: np.ndarray, right: np.ndarray, name_score: np.ndarray, threshold: float
+    ) -> Pairs:
+        """`_Columns.score` of these name pairs, about `_PAIRS_PER_STEP` mention pairs at a
+        time."""
+        assert self.columns is not None
+        columns = self.columns
+        found = [
+            columns.score(left[a:b], right[a:b], name_score[a:b], threshold)
+            for a, b in _steps(columns.count[left] * columns.count[right])
+        ]
+        if not found:
+            return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def loop(self, pairs: Pairs, codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The pair-by-pair loop on one share of the tangled components, given the name
+        scores known so far: (mentions, the root of each)."""
+        assert self.columns is not None
+        if not len(pairs[0]):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        scores = _NameScores(self.size, self.score, self.score_one)
+        scores.known = dict(zip(codes.tolist(), values.tolist(), strict=True))
+        joined = _joined_first(pairs, self.columns, scores)
+        return _greedy(pairs, joined, self.columns, scores)
 
 
 def _fields(name: PersonName) -> NameFields:
@@ -288,8 +435,7 @@ def _fields(name: PersonName) -> NameFields:
 
 
 def _warm_up() -> None:
-    """Load the romanisation tables and converters once, before workers fork, so that each
-    worker does not load them again."""
+    """Load the romanisation tables and converters once, up front."""
     for text in ("黎智英 (Jimmy Lai)", "Lai Chee-ying", "赖智英"):
         name = parse_name(text)
         keys(name)
@@ -306,27 +452,8 @@ def _candidate_names(name_keys: list[list[str]], mentions: np.ndarray) -> list[t
     numbers = [local[key] for its_keys in name_keys for key in its_keys]
     counts = np.fromiter(map(len, name_keys), np.int64, len(name_keys))
     entries.add(list(range(len(name_keys))), distinct, np.array(numbers, np.int64), counts)
-    return entries.candidates(mentions)
-
-
-_Keyed = tuple[list[str], np.ndarray, np.ndarray, list[Derived]]
-
-
-def _keys_of(share: list[int]) -> _Keyed:
-    """For the names whose fields are `_FIELDS[index]` (forked workers read them there, not
-    from a pickle): their distinct keys, each name's keys as numbers into those, how many
-    each has, and what `derived()` gives each. Keys go back once per share, not per name."""
-    local: dict[str, int] = {}
-    numbers: list[int] = []
-    counts: list[int] = []
-    found: list[Derived] = []
-    for index in share:
-        name = PersonName(*_FIELDS[index])
-        its_keys = keys(name)
-        counts.append(len(its_keys))
-        numbers.extend([local.setdefault(key, len(local)) for key in its_keys])
-        found.append(derived(name))
-    return list(local), np.array(numbers, np.int64), np.array(counts, np.int64), found
+    left, right = entries.candidates(mentions)
+    return list(zip(left.tolist(), right.tolist(), strict=True))
 
 
 class _KeyEntries:
@@ -351,7 +478,7 @@ class _KeyEntries:
         self.names.append(np.repeat(np.array(share, np.int64), counts))
         self.per_name[share] = counts
 
-    def candidates(self, mentions: np.ndarray) -> list[tuple[int, int]]:
+    def candidates(self, mentions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`_candidate_names` of these entries.
 
         Computed with numpy: the entries sorted by key make the blocks; blocks of one size
@@ -373,7 +500,7 @@ class _KeyEntries:
                 left, right = np.triu_indices(size, 1)
                 found.append((block[:, left] * count + block[:, right]).ravel())
         codes = np.unique(np.concatenate(found))
-        return list(zip((codes // count).tolist(), (codes % count).tolist(), strict=True))
+        return codes // count, codes % count
 
 
 # --- Mentions ----------------------------------------------------------------------------
@@ -411,41 +538,38 @@ Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _scored_mention_pairs(
-    columns: _Columns, scores: _NameScores, threshold: float, workers: int = 1
+    columns: _Columns, scores: _NameScores, threshold: float, hosts: Hosts[_Host]
 ) -> Pairs:
     """(score, i, j), i < j, for every mention pair scoring at least the threshold with its
-    context, expanded from the name pairs whose score context could lift that far; in steps
-    of about `_PAIRS_PER_STEP` mention pairs, on `workers` processes."""
-    global _EXPANSION
-    named = np.array(list(scores.known), dtype=np.int64).reshape(-1, 2)
-    name_score = np.fromiter(scores.known.values(), np.float64, len(scores.known))
+    context, expanded from the name pairs whose score context could lift that far, on the
+    hosts (shares about equal in mention pairs)."""
+    codes, name_score = scores.arrays()
     levels = np.unique(name_score)
     liftable = [s > 0.0 and _rescale(float(s), MOST_CONTEXT) >= threshold for s in levels]
     usable = np.isin(name_score, levels[np.array(liftable, dtype=bool)])
     if not usable.any():
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    left, right, name_score = named[usable, 0], named[usable, 1], name_score[usable]
-    totals = columns.count[left] * columns.count[right]
+    codes, name_score = codes[usable], name_score[usable]
+    left, right = codes // scores.size, codes % scores.size
+    ends = np.cumsum(columns.count[left] * columns.count[right])
+    bounds = np.searchsorted(ends, ends[-1] * np.arange(1, hosts.count) / hosts.count)
+    shares = np.split(np.arange(len(left)), bounds)
+    found = hosts.call("expand", [(left[k], right[k], name_score[k], threshold) for k in shares])
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+
+def _steps(totals: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive ranges of items with about `_PAIRS_PER_STEP` of `totals` each (at least
+    one item each)."""
     ends = np.cumsum(totals)
     steps = []
     first = 0
-    while first < len(left):
+    while first < len(totals):
         last = int(np.searchsorted(ends, ends[first] - totals[first] + _PAIRS_PER_STEP, "right"))
         last = max(last, first + 1)
         steps.append((first, last))
         first = last
-    _EXPANSION = (columns, left, right, name_score, threshold)  # forked workers read it here
-    found = _start(_expanded_step, steps, workers, serial_below=2)()
-    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
-
-
-_EXPANSION: Any = None
-
-
-def _expanded_step(step: tuple[int, int]) -> Pairs:
-    columns, left, right, name_score, threshold = _EXPANSION
-    first, last = step
-    return columns.score(left[first:last], right[first:last], name_score[first:last], threshold)
+    return steps
 
 
 class _Columns:
@@ -492,7 +616,7 @@ class _Columns:
             + self._share(self.organisations[i], self.organisations[j]) * 2
             + self._share(self.cases[i], self.cases[j])
         )
-        levels, level_of = np.unique(score, return_inverse=True)
+        levels, level_of = _levels(score)
         table = np.array([[_rescale(float(s), f) for f in _FACTORS] for s in levels])
         final = np.where(veto, np.minimum(score, VETO_SCORE), table[level_of, code])
         keep = final >= threshold
@@ -518,7 +642,7 @@ class _Columns:
         check = np.flatnonzero((a != b) & (a != 0) & (b != 0))
         if len(check):
             count = len(self.sets)
-            codes, inverse = np.unique(a[check] * count + b[check], return_inverse=True)
+            codes, inverse = _levels(a[check] * count + b[check])
             verdicts = [self._overlap(code // count, code % count) for code in codes.tolist()]
             shared[check] = np.array(verdicts, dtype=bool)[inverse]
         return shared
@@ -533,7 +657,7 @@ class _Columns:
 # --- Union-find --------------------------------------------------------------------------
 
 
-def _union(pairs: Pairs, columns: _Columns, scores: _NameScores, workers: int = 1) -> np.ndarray:
+def _union(pairs: Pairs, columns: _Columns, scores: _NameScores, hosts: Hosts[_Host]) -> np.ndarray:
     """Cluster labels: the union-find of `evaluate.cluster()`, run pair by pair only where it
     can refuse a merge.
 
@@ -541,30 +665,29 @@ def _union(pairs: Pairs, columns: _Columns, scores: _NameScores, workers: int = 
     whose members cannot conflict (birth years within the tolerance, no two names scoring 0)
     no merge is refused, so such a component is one cluster whatever the order of its pairs.
     Only the other, "tangled", components go through the loop; they do not touch each other,
-    so `workers` processes run it on shares of them."""
+    so the hosts run it on shares of them."""
     _, first, second = pairs
     count, component = _components(len(columns.name_of), first, second)
     tangled = _tangled(component, count, columns, scores)
     labels = component.copy()
     inside = tangled[component[first]]
     if inside.any():
-        global _LOOP
         step: Pairs = (pairs[0][inside], first[inside], second[inside])
-        share = _shares(component[step[1]], workers)
-        _LOOP = (step, share, columns, scores)  # forked workers read it from here
-        for members, roots in _start(_loop_share, range(workers), workers, serial_below=2)():
+        share = _shares(component[step[1]], hosts.count)
+        codes, values = scores.arrays()
+        mine = [share == k for k in range(hosts.count)]
+        arguments = [((step[0][m], step[1][m], step[2][m]), codes, values) for m in mine]
+        for members, roots in hosts.call("loop", arguments):
             labels[members] = count + roots
     return labels
-
-
-_LOOP: Any = None
 
 
 def _shares(owner: np.ndarray, count: int) -> np.ndarray:
     """For pairs in components `owner`: which of `count` shares each goes to, whole
     components per share and the shares about equal in pairs (largest component first, to
     the share with fewest so far)."""
-    components, inverse, sizes = np.unique(owner, return_inverse=True, return_counts=True)
+    components, inverse = _levels(owner)
+    sizes = np.bincount(inverse, minlength=len(components))
     loads = [(0, share) for share in range(count)]
     share_of = np.zeros(len(components), np.int64)
     for position in np.argsort(-sizes, kind="stable").tolist():
@@ -574,16 +697,34 @@ def _shares(owner: np.ndarray, count: int) -> np.ndarray:
     return share_of[inverse]
 
 
-def _loop_share(share: int) -> tuple[np.ndarray, ...]:
-    """The loop on one share of the tangled components: (mentions, the root of each)."""
-    (score, first, second), shares, columns, scores = _LOOP
-    mine = shares == share
-    pairs: Pairs = (score[mine], first[mine], second[mine])
-    if not mine.any():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    scores = copy.copy(scores)  # shares the known scores; scores more in this process only
-    scores.workers = 1
-    return _greedy(pairs, _joined_first(pairs, columns, scores), columns, scores)
+def _levels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(values, return_inverse=True)`, several times faster: a sort of the values,
+    then a binary search for each among the distinct ones."""
+    distinct = np.unique(values)
+    return distinct, np.searchsorted(distinct, values)
+
+
+def _best_first(
+    score: np.ndarray, first: np.ndarray, second: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs' mentions (first, second) by score, then first, then second, all
+    descending, as `sorted(reverse=True)` gives them. Sorting one combined key (when it fits
+    in 63 bits) is several times faster than sorting on three."""
+    levels, level = _levels(score)
+    if len(levels) * size * size >= 2**63:
+        order = np.lexsort((second, first, score))[::-1]
+        return first[order], second[order]
+    key = np.sort((level.astype(np.int64) * size + first) * size + second)[::-1]
+    return key // size % size, key % size
+
+
+def _renumbered(size: int, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The distinct mentions (of `size`) in these pairs, ascending, and for every mention
+    its position among them (what np.unique and searchsorted give, in linear time)."""
+    seen = np.zeros(size, dtype=bool)
+    seen[first] = True
+    seen[second] = True
+    return np.flatnonzero(seen), np.cumsum(seen) - 1
 
 
 def _components(size: int, first: np.ndarray, second: np.ndarray) -> tuple[int, np.ndarray]:
@@ -602,13 +743,9 @@ def _joined_first(pairs: Pairs, columns: _Columns, scores: _NameScores) -> list[
     if not sure.any():
         return []
     # Numbered among the mentions of these pairs only, not among all mentions.
-    members = np.unique(np.concatenate([first[sure], second[sure]]))
+    members, number = _renumbered(len(columns.name_of), first[sure], second[sure])
     local = columns.of(members)
-    count, component = _components(
-        len(members),
-        np.searchsorted(members, first[sure]),
-        np.searchsorted(members, second[sure]),
-    )
+    count, component = _components(len(members), number[first[sure]], number[second[sure]])
     untangled = ~_tangled(component, count, local, scores)
     sizes = np.bincount(component, minlength=count)
     kept = np.flatnonzero(untangled[component] & (sizes[component] > 1))
@@ -632,14 +769,14 @@ def _tangled(
     np.maximum.at(latest_earliest, component[dated], columns.earliest[dated])
     np.minimum.at(earliest_latest, component[dated], columns.latest[dated])
     tangled = latest_earliest.astype(np.float64) - earliest_latest > BIRTH_YEAR_TOLERANCE
-    names = len(scores.names)
+    names = scores.size
     entries, repeats = np.unique(component * names + columns.name_of, return_counts=True)
     owner, name = entries // names, entries % names
     distinct = np.bincount(owner, minlength=count)
     tangled |= distinct > _PREFETCH_GROUP
     twice = np.flatnonzero(repeats > 1)
-    alone = [scores(n, n) == 0.0 for n in name[twice].tolist()]
-    tangled[owner[twice[np.array(alone, dtype=bool)]]] = True
+    alone = scores.of(name[twice], name[twice]) == 0.0
+    tangled[owner[twice[alone]]] = True
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     starts = starts[(distinct[owner[starts]] > 1) & ~tangled[owner[starts]]]
     tangled[_with_different_names(owner, name, starts, distinct[owner[starts]], scores)] = True
@@ -661,10 +798,7 @@ def _with_different_names(
         owners.append(np.repeat(owner[chosen], len(left)))
     if not owners:
         return np.zeros(0, np.int64)
-    wanted = list(zip(np.concatenate(lefts).tolist(), np.concatenate(rights).tolist(), strict=True))
-    scores.add([pair for pair in dict.fromkeys(wanted) if pair not in scores.known])
-    known = scores.known
-    zero = np.array([known[pair] == 0.0 for pair in wanted], dtype=bool)
+    zero = scores.of(np.concatenate(lefts), np.concatenate(rights)) == 0.0
     return np.concatenate(owners)[zero]
 
 
@@ -704,10 +838,10 @@ def _conflict(left: _Cluster, right: _Cluster, scores: _NameScores) -> bool:
             and latest_earliest - earliest_latest > BIRTH_YEAR_TOLERANCE
         ):
             return True
-    known = scores.known
+    known, size = scores.known, scores.size
     for x in left.names:
         for y in right.names:
-            score = known.get((x, y) if x <= y else (y, x))
+            score = known.get(x * size + y if x <= y else y * size + x)
             if (scores(x, y) if score is None else score) == 0.0:
                 return True
     return False
@@ -720,8 +854,7 @@ def _greedy(
     starting from the `joined` groups of mentions: the mentions of the pairs, and the root
     each ends up under."""
     score, first, second = pairs
-    order = np.lexsort((second, first, score))[::-1]  # best first, as sorted(reverse=True)
-    members = np.unique(np.concatenate([first, second]))
+    members, number = _renumbered(len(columns.name_of), first, second)
     parent = list(range(len(members)))
     clusters: dict[int, _Cluster] = {}
 
@@ -739,41 +872,80 @@ def _greedy(
             i = parent[i]
         return i
 
-    for group in joined:
-        local = np.searchsorted(members, group).tolist()
-        head = cluster_of(local[0])
-        for i in local[1:]:
-            head.absorb(cluster_of(i))
-            del clusters[i]
-            parent[i] = local[0]
-    left_of = np.searchsorted(members, first[order])
-    right_of = np.searchsorted(members, second[order])
+    if joined:
+        parent = _join_groups(joined, members, number, columns, clusters)
+    left_of, right_of = (number[m] for m in _best_first(score, first, second, len(number)))
     # Clusters only grow, so two that conflict once conflict for good: remember the pair of
     # roots refused rather than compare their members again for each pair across them.
-    refused: set[tuple[int, int]] = set()
-    for start in range(0, len(order), _UNION_STEP):
+    # (A pair of roots is known by the code low * size + high.)
+    refused: set[int] = set()
+    size = len(members)
+    for start in range(0, len(left_of), _UNION_STEP):
         i_step, j_step = left_of[start : start + _UNION_STEP], right_of[start : start + _UNION_STEP]
-        # Joined clusters stay joined: drop the pairs already inside one, all at once.
+        # Joined clusters stay joined, refused ones apart: drop those pairs all at once.
         roots = _roots(np.array(parent, dtype=np.int64))
-        apart = roots[i_step] != roots[j_step]
+        i_root, j_root = roots[i_step], roots[j_step]
+        apart = i_root != j_root
+        if refused:
+            codes = np.minimum(i_root, j_root) * size + np.maximum(i_root, j_root)
+            apart &= ~np.isin(codes, np.fromiter(refused, np.int64, len(refused)))
         i_step, j_step = i_step[apart], j_step[apart]
         parent = roots.tolist()
         for i, j in zip(i_step.tolist(), j_step.tolist(), strict=True):
-            left, right = root(i), root(j)
-            if left == right or (left, right) in refused:
+            left, right = parent[i], parent[j]  # the roots, mostly: `parent` was flattened
+            if parent[left] != left:
+                left = root(left)
+            if parent[right] != right:
+                right = root(right)
+            if left == right:
+                continue
+            code = left * size + right if left < right else right * size + left
+            if code in refused:
                 continue
             if _conflict(cluster_of(left), cluster_of(right), scores):
-                refused.add((left, right))
-                refused.add((right, left))
+                refused.add(code)
                 continue
             if clusters[left].size < clusters[right].size:
                 left, right = right, left
             parent[right] = left
             clusters[left].absorb(clusters.pop(right))
-    return members, members[[root(i) for i in range(len(parent))]]
+    return members, members[_roots(np.array(parent, dtype=np.int64))]
 
 
 _UNION_STEP = 100_000
+
+
+def _join_groups(
+    joined: list[np.ndarray],
+    members: np.ndarray,
+    number: np.ndarray,
+    columns: _Columns,
+    clusters: dict[int, _Cluster],
+) -> list[int]:
+    """Make each group of mentions one cluster, under its first member (an entry in
+    `clusters`): the parent of each member (numbered by `number`, among `members`)."""
+    sizes = np.array([len(group) for group in joined])
+    starts = np.cumsum(sizes) - sizes
+    local = number[np.concatenate(joined)]
+    heads = local[starts]
+    parent = np.arange(len(members))
+    parent[local] = np.repeat(heads, sizes)
+    mentions = members[local]
+    dated = columns.dated[mentions]
+    earliest = np.where(dated, columns.earliest[mentions], np.iinfo(np.int64).min)
+    latest = np.where(dated, columns.latest[mentions], np.iinfo(np.int64).max)
+    any_dated = np.logical_or.reduceat(dated, starts).tolist()
+    latest_earliest = np.maximum.reduceat(earliest, starts).tolist()
+    earliest_latest = np.minimum.reduceat(latest, starts).tolist()
+    names = np.split(columns.name_of[mentions], starts[1:])
+    for k, head in enumerate(heads.tolist()):
+        cluster = clusters[head] = _Cluster(0, None)
+        cluster.size = int(sizes[k])
+        cluster.names = set(names[k].tolist())
+        if any_dated[k]:
+            cluster.latest_earliest = latest_earliest[k]
+            cluster.earliest_latest = earliest_latest[k]
+    return parent.tolist()
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
@@ -783,27 +955,3 @@ def _roots(parent: np.ndarray) -> np.ndarray:
         if np.array_equal(jumped, parent):
             return parent
         parent = jumped
-
-
-# --- Workers -----------------------------------------------------------------------------
-
-
-def _start(
-    function: Any, items: Sequence[Any], workers: int, serial_below: int | None = None
-) -> Callable[[], list[Any]]:
-    """Start map() on `workers` forked processes and return what waits for its results, so
-    that the main process can work meanwhile; map() in this process, when called, if the
-    items are fewer than `serial_below` (default `_CHUNK`): processes are worth it only when
-    the work per item is large (parsing, scoring) and the items many."""
-    if workers <= 1 or len(items) < (_CHUNK if serial_below is None else serial_below):
-        return lambda: [function(item) for item in items]
-    pool = multiprocessing.get_context("fork").Pool(workers)
-    pending = pool.map_async(function, items, chunksize=max(1, len(items) // (workers * 8)))
-
-    def results() -> list[Any]:
-        try:
-            return pending.get()
-        finally:
-            pool.terminate()
-
-    return results

@@ -107,25 +107,32 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Table:
-    shares = _split([str(record["name"]) for record in records], hosts.count)
+    texts = [str(record["name"]) for record in records]
+    # Each written name goes to one host (by its hash), which parses it once.
+    host_of = np.fromiter((hash(text) % hosts.count for text in texts), np.int64, len(texts))
+    positions = [np.flatnonzero(host_of == k) for k in range(hosts.count)]
+    shares = [[texts[p] for p in mine.tolist()] for mine in positions]
     hosts.send("parse", [(share,) for share in shares])
     table = _Table()
     table.add_contexts(records)  # while the hosts parse: contexts do not depend on names
-    # Each host numbers the distinct names of its share of the mentions; the first host's
-    # come first, so a name's id and its first text follow the order of first mention, as
-    # with one process. (A text in both shares is parsed twice: cheaper than finding the
-    # distinct texts here, before the hosts can start.)
+    # The hosts' distinct names, numbered here in the order the hosts give them; each keeps
+    # the fields and text of its first mention, as `PersonName` equality would.
     ids: dict[tuple[Any, ...], int] = {}
-    name_of = []
-    for share, (local, found, firsts) in zip(shares, hosts.receive(), strict=True):
+    earliest: list[int] = []  # each name's first mention
+    table.name_of = name_of = np.zeros(len(texts), np.int64)
+    for mine, share, (local, found, firsts) in zip(positions, shares, hosts.receive(), strict=True):
         mapping = np.fromiter(
             (ids.setdefault(fields[:4], len(ids)) for fields in found), np.int64, len(found)
         )
-        for fields, first, name in zip(found, firsts, mapping.tolist(), strict=True):
+        starts = mine[np.array(firsts, dtype=np.int64)].tolist()
+        for fields, first, start, name in zip(found, firsts, starts, mapping.tolist(), strict=True):
             if name == len(table.named):
                 table.named.append((fields, share[first]))
-        name_of.append(mapping[local])
-    table.name_of = np.concatenate(name_of) if name_of else np.zeros(0, np.int64)
+                earliest.append(start)
+            elif start < earliest[name]:
+                table.named[name] = (fields, share[first])
+                earliest[name] = start
+        name_of[mine] = mapping[local]
     return table
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from itertools import permutations
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 
-from casebook.resolve.compare import LEVEL_NAMES, MentionContext, compare, compare_mentions
-from casebook.resolve.names import parse_name
+from casebook.resolve.compare import (
+    LEVEL_NAMES,
+    LEVELS,
+    MentionContext,
+    compare,
+    compare_mentions,
+    name_score,
+)
+from casebook.resolve.names import PersonName, parse_name
 from tests.resolve.test_names import written_names
 
 # One case per name phenomenon of issue 4 item 1, with the level a reviewer should see.
@@ -35,6 +45,15 @@ PHENOMENA = [
     ("different_characters", "黎智英", "賴智英", "different_chinese"),
     ("different_given", "Chan Ka-yan", "Chan Ka-yin", "different"),
 ]  # fmt: skip
+
+
+# Every level with one pair that reaches it, for checking `name_score` level by level.
+EVERY_LEVEL = [
+    *((left, right, level) for _, left, right, level in PHENOMENA),
+    ("Jimmy Lai Chee-ying", "Peter Lai Chi-ying", "english_name_differs"),
+]
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "resolve"
 
 
 @pytest.mark.parametrize(("phenomenon", "left", "right", "level"), PHENOMENA)
@@ -121,3 +140,70 @@ def test_compare_is_symmetric(left: str, right: str) -> None:
     forward, backward = compare(a, b), compare(b, a)
     assert (forward.level, forward.score) == (backward.level, backward.score)
     assert forward.level in LEVEL_NAMES
+
+
+# --- name_score: compare(a, b).score without the reasons ---------------------------------
+
+
+def _same_score(a: PersonName, b: PersonName) -> bool:
+    return name_score(a, b) == compare(a, b).score
+
+
+def _labelled_pairs() -> list[tuple[PersonName, PersonName]]:
+    rows = [json.loads(line) for line in (DATA / "pairs.jsonl").read_text("utf-8").splitlines()]
+    return [(parse_name(row["a"]["name"]), parse_name(row["b"]["name"])) for row in rows]
+
+
+def _first_matching_level(a: PersonName, b: PersonName) -> str:
+    """The rule as written: every level in order, none skipped."""
+    return next((level.name for level in LEVELS if level.matches(a, b)), "different")
+
+
+def test_compare_every_level_has_a_name_score_example() -> None:
+    assert {level for _, _, level in EVERY_LEVEL} == set(LEVEL_NAMES)
+
+
+@pytest.mark.parametrize(("left", "right", "level"), EVERY_LEVEL)
+def test_compare_name_score_is_the_score_at_each_level(left: str, right: str, level: str) -> None:
+    a, b = parse_name(left), parse_name(right)
+    assert compare(a, b).level == level
+    assert name_score(a, b) == compare(a, b).score
+    assert name_score(b, a) == compare(b, a).score
+
+
+def test_compare_name_score_is_the_score_on_labelled_pairs() -> None:
+    differing = [
+        (a.text, b.text)
+        for a, b in _labelled_pairs()
+        if not (_same_score(a, b) and _same_score(b, a))
+    ]
+    assert differing == []
+
+
+def test_compare_name_score_is_the_score_among_cluster_names() -> None:
+    lines = (DATA / "clusters.jsonl").read_text("utf-8").splitlines()
+    # ~350 distinct names, ~120,000 ordered pairs: about a second; capped should the file grow
+    texts = sorted({json.loads(line)["name"] for line in lines})[:400]
+    names = [parse_name(text) for text in texts]
+    differing = [(a.text, b.text) for a, b in permutations(names, 2) if not _same_score(a, b)]
+    assert differing == []
+
+
+def test_compare_level_is_the_first_in_levels_that_matches() -> None:
+    names = _labelled_pairs()
+    names += [(parse_name(left), parse_name(right)) for left, right, _ in EVERY_LEVEL]
+    assert [compare(a, b).level for a, b in names] == [
+        _first_matching_level(a, b) for a, b in names
+    ]
+
+
+@given(written_names(), written_names())
+def test_compare_level_is_the_first_in_levels_that_matches_any_names(left: str, right: str) -> None:
+    a, b = parse_name(left), parse_name(right)
+    assert compare(a, b).level == _first_matching_level(a, b)
+
+
+@given(written_names(), written_names())
+def test_compare_name_score_is_the_score_on_any_names(left: str, right: str) -> None:
+    a, b = parse_name(left), parse_name(right)
+    assert name_score(a, b) == compare(a, b).score

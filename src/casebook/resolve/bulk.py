@@ -54,6 +54,7 @@ from casebook.resolve.compare import (
     MentionContext,
     _rescale,
     compare,
+    name_score,
 )
 from casebook.resolve.evaluate import DEFAULT_THRESHOLD, MAX_BLOCK
 from casebook.resolve.hosts import Hosts
@@ -270,7 +271,7 @@ class _Table:
 
 
 class _NameScores:
-    """compare(a, b).score for pairs of distinct names, computed once each, known by the
+    """`name_score(a, b)` (`compare(a, b).score`) for pairs of distinct names, computed once each, known by the
     code a * size + b (a <= b); `score_pairs` computes them (here, or on the hosts)."""
 
     def __init__(
@@ -402,13 +403,13 @@ class _Host:
     def score(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         names = self.names
         found = [
-            compare(names[a], names[b]).score
+            name_score(names[a], names[b])
             for a, b in zip(left.tolist(), right.tolist(), strict=True)
         ]
         return np.array(found, dtype=np.float64)
 
     def score_one(self, a: int, b: int) -> float:
-        return compare(self.names[a], self.names[b]).score
+        return name_score(self.names[a], self.names[b])
 
     def expand(
         self, left: np.ndarray, right: np.ndarray, name_score: np.ndarray, threshold: float

@@ -271,8 +271,8 @@ class _Table:
 
 
 class _NameScores:
-    """`name_score(a, b)` (`compare(a, b).score`) for pairs of distinct names, computed once each, known by the
-    code a * size + b (a <= b); `score_pairs` computes them (here, or on the hosts)."""
+    """`name_score(a, b)` for pairs of distinct names, computed once each, known by the code
+    a * size + b (a <= b); `score_pairs` computes them (here, or on the hosts)."""
 
     def __init__(
         self,

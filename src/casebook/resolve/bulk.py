@@ -143,9 +143,6 @@ def _split(items: Any, count: int) -> list[Any]:
     return [items[bounds[k] : bounds[k + 1]] for k in range(count)]
 
 
-_UNSEEN: Any = object()
-
-
 def _birth(when: str | None, age: Any) -> Birth:
     """Earliest and latest birth year that an age on an ISO date implies, as
     `MentionContext.birth_years` gives them."""
@@ -153,19 +150,6 @@ def _birth(when: str | None, age: Any) -> Birth:
         return None
     latest = date.fromisoformat(when).year - int(age)
     return latest - 1, latest
-
-
-def _set_of(seen: dict[Any, frozenset[str]], kind: str, values: Any) -> frozenset[str]:
-    """The organisations (casefolded) or cases of a record as a set, built once per list."""
-    key = (kind, tuple(values)) if values else kind
-    found = seen.get(key)
-    if found is None:
-        if kind == "o":
-            found = frozenset(o.casefold() for o in values or ())
-        else:
-            found = frozenset(str(c) for c in values or ())
-        seen[key] = found
-    return found
 
 
 def mention_from_dict(data: Mapping[str, Any], name: PersonName) -> MentionContext:
@@ -201,7 +185,8 @@ class _Table:
         self.named: list[Named] = []  # by name id
         self.sets: dict[frozenset[str], int] = {frozenset(): 0}
         self.name_of: list[int] | np.ndarray = []
-        self.births: list[Birth] = []
+        self.births: dict[Birth, int] = {None: 0}  # distinct birth-year ranges
+        self.birth_of: list[int] = []
         self.organisations: list[int] = []
         self.cases: list[int] = []
 
@@ -218,23 +203,40 @@ class _Table:
     def _add_context(
         self, birth: Birth, organisations: frozenset[str], cases: frozenset[str]
     ) -> None:
-        self.births.append(birth)
+        self.birth_of.append(self.births.setdefault(birth, len(self.births)))
         self.organisations.append(self.sets.setdefault(organisations, len(self.sets)))
         self.cases.append(self.sets.setdefault(cases, len(self.sets)))
 
     def add_contexts(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Birth years, organisations and cases of mention records (their names come apart),
-        each distinct age, date and list converted once."""
-        births: dict[tuple[Any, Any], Birth] = {}
-        sets: dict[Any, frozenset[str]] = {}
+        each distinct age and date, and each distinct list, converted once."""
+        birth_ids: dict[tuple[Any, Any], int] = {}
+        set_ids: dict[Any, int] = {}
+        births, birth_of = self.births, self.birth_of
+        organisations, cases = self.organisations, self.cases
         for record in records:
-            when, age = record.get("age_date"), record.get("age")
-            birth = births.get((when, age), _UNSEEN)
-            if birth is _UNSEEN:
-                birth = births[(when, age)] = _birth(when, age)
-            organisations = _set_of(sets, "o", record.get("organisations"))
-            cases = _set_of(sets, "c", record.get("cases"))
-            self._add_context(birth, organisations, cases)
+            get = record.get
+            key = (get("age_date"), get("age"))
+            birth = birth_ids.get(key)
+            if birth is None:
+                birth = birth_ids[key] = births.setdefault(_birth(*key), len(births))
+            birth_of.append(birth)
+            listed = get("organisations")
+            organisations.append(self._set_id(set_ids, "o", listed) if listed else 0)
+            listed = get("cases")
+            cases.append(self._set_id(set_ids, "c", listed) if listed else 0)
+
+    def _set_id(self, seen: dict[Any, int], kind: str, values: Any) -> int:
+        """The id of a record's organisations (casefolded) or cases as a set."""
+        key = (kind, *values)
+        found = seen.get(key)
+        if found is None:
+            if kind == "o":
+                members = frozenset(str(value).casefold() for value in values)
+            else:
+                members = frozenset(str(value) for value in values)
+            found = seen[key] = self.sets.setdefault(members, len(self.sets))
+        return found
 
     def cluster(self, threshold: float, hosts: Hosts[_Host]) -> list[int]:
         # Names with the same characters (or, without, the same romanised name) go to one
@@ -586,12 +588,13 @@ class _Columns:
     def __init__(self, table: _Table) -> None:
         self.name_of = name_of = np.array(table.name_of, dtype=np.int64)
         self.by_name = np.argsort(name_of, kind="stable")  # positions, ascending within a name
-        self.count = np.bincount(name_of, minlength=len(table.names))
+        self.count = np.bincount(name_of, minlength=len(table.named))
         self.start = np.cumsum(self.count) - self.count
-        births = table.births
-        self.dated = np.array([b is not None for b in births])
-        self.earliest = np.array([b[0] if b else 0 for b in births], dtype=np.int64)
-        self.latest = np.array([b[1] if b else 0 for b in births], dtype=np.int64)
+        births = list(table.births)
+        birth_of = np.array(table.birth_of, dtype=np.int64)
+        self.dated = np.array([b is not None for b in births])[birth_of]
+        self.earliest = np.array([b[0] if b else 0 for b in births], dtype=np.int64)[birth_of]
+        self.latest = np.array([b[1] if b else 0 for b in births], dtype=np.int64)[birth_of]
         self.organisations = np.array(table.organisations, dtype=np.int64)
         self.cases = np.array(table.cases, dtype=np.int64)
         self.sets = list(table.sets)

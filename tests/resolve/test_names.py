@@ -233,9 +233,11 @@ def _clear_part_caches() -> None:
     for cached in (
         names._chinese_keys,
         names._romanised_keys,
-        names._chinese_sound,
+        names._characters,
+        names._family_characters,
+        names._given_characters,
         names._romanised_sound,
-        names._chinese_pinyin,
+        names._given_sound_keys,
     ):
         cached.cache_clear()
 

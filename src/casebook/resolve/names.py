@@ -91,10 +91,8 @@ def parse_fields(text: str) -> NameFields:
     without building the object (bulk resolution parses in worker processes and sends these)."""
     if text.isascii() and '"' not in text and "(" not in text and "[" not in text:
         # The common case, plain Latin letters: none of the rewrites below would change it.
-        latin = _parse_latin(text)
-        english = tuple(dict.fromkeys(latin.english))
-        titles = tuple(dict.fromkeys(latin.titles))
-        return None, latin.family or None, latin.given, english, titles
+        family, given, english, titles = _parse_latin(text)
+        return None, family or None, given, _distinct(english), _distinct(titles)
     if _HAN_RUN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
         # Characters alone, which the rewrites below leave as they are: they are the name.
         return text, None, (), (), ()
@@ -117,6 +115,11 @@ def _parse_written(text: str) -> NameFields:
     return chinese, family, given, english, titles
 
 
+def _distinct(items: tuple[str, ...]) -> tuple[str, ...]:
+    """The items without repeats, in order (most have none or one, so nothing to drop)."""
+    return items if len(items) < 2 else tuple(dict.fromkeys(items))
+
+
 class _Latin(NamedTuple):
     family: str | None
     given: tuple[str, ...]
@@ -124,12 +127,18 @@ class _Latin(NamedTuple):
     titles: tuple[str, ...]
 
 
+_NO_LATIN = _Latin(None, (), (), ())
+
+
 def _parse_latin(segment: str) -> _Latin:
     """Split one run of Latin text into family, given syllables and English names."""
     words = segment.replace(".", " ").split()
-    titles: tuple[str, ...] = ()
-    if _may_have_titles(words):
-        words, titles = _strip_titles(words)
+    if not words:
+        return _NO_LATIN  # the other side of characters with a romanisation in brackets
+    if not _may_have_titles(words):
+        # No title and no comma, the common case: the words are the name as they stand.
+        return _parse_words(words, None, ())
+    words, titles = _strip_titles(words)
     text = " ".join(words)
     comma_family: str | None = None
     if "," in text:
@@ -139,18 +148,56 @@ def _parse_latin(segment: str) -> _Latin:
         # "LAI, Chee-ying" puts the family first; "Wong Chi-fung, Joshua" adds an English name;
         # a longer tail ("Jimmy Lai, 73, founder of …") describes the person and is dropped.
         text = tail if comma_family else head + (" " + tail if len(tail.split()) == 1 else "")
-    split = text.split()
-    tokens = [t for t in map(_clean_word, split) if t]
-    shouting = [w for w in split if w.isupper() and len(w) > 1 and w.isalpha()]
+    return _parse_words(text.split(), comma_family, titles)
+
+
+def _parse_words(words: list[str], comma_family: str | None, titles: tuple[str, ...]) -> _Latin:
+    """`_parse_latin` once titles and a comma are dealt with: which word is the family name."""
+    read = list(map(_read_word, words))
+    tokens = [word for word in read if word.token]
     if comma_family:
         family: str | None = _NOT_NAME.sub("", comma_family.lower()).replace("-", "")
         rest = tokens
     else:
+        shouting = [word.shout for word in read if word.shout is not None]
         index = _family_index(tokens, shouting if len(shouting) < len(tokens) else [])
-        family = tokens[index].replace("-", "") if index is not None else None
-        rest = [t for i, t in enumerate(tokens) if i != index]
+        family, rest = None, tokens
+        if index is not None:
+            family = tokens[index].token.replace("-", "")
+            rest = tokens[:index] + tokens[index + 1 :]
     given, english = _split_given(rest)
     return _Latin(family, given, english, titles)
+
+
+class _Word(NamedTuple):
+    """What one written word of a name says about its place in it, worked out once per word."""
+
+    token: str  # lower case, letters and inner hyphens only; '' if nothing is left
+    shout: str | None  # the word in lower case if it is written in capitals ('LAI')
+    hyphenated: bool  # a given name written 'Chee-ying'
+    surname: bool  # a spelling of a surname in `SURNAMES`
+    english: bool  # an English given name (`_is_english`)
+    syllables: tuple[str, ...]  # its given syllables, split at hyphens or segmented
+
+
+@lru_cache(maxsize=65536)
+def _read_word(word: str) -> _Word:
+    """Read a word once: a million names share some 20,000 words."""
+    token = _clean_word(word)
+    shouting = word.isupper() and len(word) > 1 and word.isalpha()
+    hyphenated = "-" in token
+    if hyphenated:
+        syllables = tuple(s for s in token.split("-") if s)
+    else:
+        syllables = segment_syllables(token) or (token,)
+    return _Word(
+        token,
+        word.lower() if shouting else None,
+        hyphenated,
+        _is_surname(token),
+        _is_english(token) if token else False,
+        syllables,
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -162,12 +209,10 @@ def _clean_word(word: str) -> str:
 def _may_have_titles(words: list[str]) -> bool:
     """Could `_strip_titles` change these words? Not when no title starts them, no
     post-nominal ends them and no word is a bare comma: the common case, checked cheaply."""
-    return (
-        not words
-        or words[0].lower().strip(",") in _TITLES_BY_FIRST
-        or words[-1].lower().strip(",") in POST_NOMINALS
-        or any("," in word for word in words)
-    )
+    if not words or "," in "".join(words):
+        return True
+    # No word has a comma for `_strip_titles` to strip before it looks a word up.
+    return words[0].lower() in _TITLES_BY_FIRST or words[-1].lower() in POST_NOMINALS
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
@@ -198,56 +243,55 @@ def _strip_titles(words: list[str]) -> tuple[list[str], tuple[str, ...]]:
     return kept, tuple(stripped)
 
 
-def _family_index(tokens: list[str], shouting: list[str]) -> int | None:
+def _family_index(tokens: list[_Word], shouting: list[str]) -> int | None:
     """Which token is the family name: written in capitals, next to a hyphenated given
     name, or a known surname at the start (Chinese order) or end (Western order)."""
     if not tokens:
         return None
     if len(shouting) == 1:
-        shout = shouting[0].lower()
-        if shout in tokens:
-            return tokens.index(shout)
-    hyphenated = [i for i, t in enumerate(tokens) if "-" in t and not _is_surname(t)]
-    if hyphenated:
-        return _family_beside(tokens, hyphenated[0])
-    chinese = [i for i, t in enumerate(tokens) if not _is_english(t)]
+        for index, word in enumerate(tokens):
+            if word.token == shouting[0]:
+                return index
+    for index, word in enumerate(tokens):
+        if word.hyphenated and not word.surname:
+            return _family_beside(tokens, index)  # the first hyphenated given name
+    chinese = [index for index, word in enumerate(tokens) if not word.english]
     if not chinese:
         return None
     if len(chinese) == 1:
         return chinese[0]
-    if _is_surname(tokens[chinese[0]]):
+    if tokens[chinese[0]].surname:
         return chinese[0]
-    if _is_surname(tokens[chinese[-1]]):
+    if tokens[chinese[-1]].surname:
         return chinese[-1]
     return chinese[0]
 
 
-def _family_beside(tokens: list[str], block: int) -> int | None:
+def _family_beside(tokens: list[_Word], block: int) -> int | None:
     before, after = block - 1, block + 1
-    for index in (before, after):
-        if 0 <= index < len(tokens) and _is_surname(tokens[index]):
-            return index
-    if before >= 0 and not _is_english(tokens[before]):
+    if before >= 0 and tokens[before].surname:
         return before
-    if after < len(tokens) and not _is_english(tokens[after]):
+    if after < len(tokens) and tokens[after].surname:
+        return after
+    if before >= 0 and not tokens[before].english:
+        return before
+    if after < len(tokens) and not tokens[after].english:
         return after
     return None
 
 
-def _split_given(tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _split_given(tokens: list[_Word]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Given syllables from the hyphenated block (or the romanised tokens); the rest is English."""
-    hyphenated = [t for t in tokens if "-" in t]
+    for block in tokens:
+        if block.hyphenated:
+            return block.syllables, tuple([word.token for word in tokens if not word.hyphenated])
     given: list[str] = []
     english: list[str] = []
-    if hyphenated:
-        given = [s for s in hyphenated[0].split("-") if s]
-        english = [t for t in tokens if t is not hyphenated[0] and "-" not in t]
-        return tuple(given), tuple(english)
-    for token in tokens:
-        if _is_english(token):
-            english.append(token)
+    for word in tokens:
+        if word.english:
+            english.append(word.token)
         else:
-            given.extend(segment_syllables(token) or (token,))
+            given.extend(word.syllables)
     return tuple(given), tuple(english)
 
 
@@ -338,7 +382,6 @@ def to_simplified(chinese: str) -> str:
     return str(_converter("t2s").convert(chinese))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=_PART_CACHE)
 def split_chinese(chinese: str) -> tuple[str, str]:
     """(family, given) characters; compound surnames such as 歐陽 and 司徒 take two."""
     traditional = to_traditional(chinese)
@@ -382,13 +425,39 @@ def chinese_pinyin(name: PersonName) -> Pinyin | None:
     return derived(name)[1]
 
 
+# Many names share their characters, and more their family or given characters, so what
+# the characters give is cached by the whole and worked out from the two parts, each cached
+# too: a new written form of characters costs its own conversion and a split, no more.
 @lru_cache(maxsize=_PART_CACHE)
-def _chinese_pinyin(chinese: str) -> Pinyin:
-    family_chars, given_chars = split_chinese(chinese)
-    families = {"".join(pinyin(family_chars))}
-    if to_traditional(family_chars) in SURNAME_PINYIN:
-        families.add(SURNAME_PINYIN[to_traditional(family_chars)])
-    return frozenset(families), pinyin(given_chars) if given_chars else ()
+def _characters(chinese: str) -> tuple[Sound, Pinyin]:
+    """(Cantonese sound, pinyin) of a name's characters."""
+    family, given = split_chinese(chinese)
+    family_sound, family_pinyin = _family_characters(family)
+    given_sound, given_pinyin = _given_characters(given)
+    return (family_sound, given_sound), (family_pinyin, given_pinyin)
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _family_characters(family: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(sounds, pinyin readings) of family-name characters, with the table's spellings and
+    surname reading of a surname in `SURNAMES` and `SURNAME_PINYIN`."""
+    traditional = to_traditional(family)
+    spoken = fold_family(jyutping(family))
+    for spelling in SURNAMES.get(traditional, ()):
+        spoken |= fold_family(spelling)
+    readings = {"".join(pinyin(family))}
+    if traditional in SURNAME_PINYIN:
+        readings.add(SURNAME_PINYIN[traditional])
+    return spoken, frozenset(readings)
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _given_characters(given: str) -> tuple[tuple[frozenset[str], ...], tuple[str, ...]]:
+    """(sound of each syllable, pinyin) of given-name characters; a character without a
+    Jyutping reading has no sound."""
+    if not given:
+        return (), ()
+    return tuple(fold_syllable(s) for s in jyutping(given) if s), pinyin(given)
 
 
 # --- Sounds ------------------------------------------------------------------------------
@@ -423,30 +492,11 @@ def sounds(name: PersonName) -> tuple[Sound, ...]:
     return derived(name)[0]
 
 
-def _sounds(name: PersonName) -> tuple[Sound, ...]:
-    found: tuple[Sound, ...] = ()
-    if name.family or name.given:
-        found += (_romanised_sound(name.family, name.given),)
-    if name.chinese:
-        found += (_chinese_sound(name.chinese),)
-    return found
-
-
-# Many names share their characters or their romanised family and given name (they differ
-# in English names or in the other part), so what depends on one part only is cached by it.
+# Many names share their romanised family and given name (they differ in English names or
+# in their characters), so the sound of one is cached by it.
 @lru_cache(maxsize=_PART_CACHE)
 def _romanised_sound(family: str | None, given: tuple[str, ...]) -> Sound:
     return (fold_family(family) if family else frozenset(), tuple(map(fold_syllable, given)))
-
-
-@lru_cache(maxsize=_PART_CACHE)
-def _chinese_sound(chinese: str) -> Sound:
-    family_chars, given_chars = split_chinese(chinese)
-    spoken = fold_family(jyutping(family_chars))
-    for spelling in SURNAMES.get(to_traditional(family_chars), ()):
-        spoken |= fold_family(spelling)
-    given = tuple(fold_syllable(s) for s in jyutping(given_chars) if s) if given_chars else ()
-    return spoken, given
 
 
 Derived = tuple[tuple[Sound, ...], Pinyin | None]
@@ -456,10 +506,21 @@ def derived(name: PersonName) -> Derived:
     """(`sounds`, `chinese_pinyin`) of a name, computed once per name object and kept on it."""
     found = name._derived
     if found is None:
-        spelt = _chinese_pinyin(name.chinese) if name.chinese else None
-        found = (_sounds(name), spelt)
+        found = _derive(name)
         object.__setattr__(name, "_derived", found)
     return found
+
+
+def _derive(name: PersonName) -> Derived:
+    """`derived()` from the name's parts: the sound of its romanisation, then what its
+    characters give."""
+    found: tuple[Sound, ...] = ()
+    if name.family or name.given:
+        found = (_romanised_sound(name.family, name.given),)
+    if not name.chinese:
+        return found, None
+    sound, spelt = _characters(name.chinese)
+    return (*found, sound), spelt
 
 
 def keep_derived(name: PersonName, found: Derived) -> None:
@@ -482,7 +543,7 @@ def keys(name: PersonName) -> set[str]:
         found |= _chinese_keys(name.chinese)
     if name.given:
         found |= _romanised_keys(name.family, name.given)
-    if name.family:
+    if name.family and name.english:
         found |= {f"eng:{name.family}|{english}" for english in name.english}
     return found
 
@@ -491,10 +552,9 @@ def keys(name: PersonName) -> set[str]:
 def _chinese_keys(chinese: str) -> frozenset[str]:
     """The keys that come from a name's characters: zh, rom of their pinyin, yue of their sound."""
     found = {"zh:" + to_traditional(chinese)}
-    families, given = _chinese_pinyin(chinese)
+    (family_sound, given_sound), (families, given) = _characters(chinese)
     if given:
         found |= {f"rom:{family}|{' '.join(given)}" for family in families}
-    family_sound, given_sound = _chinese_sound(chinese)
     if given_sound:
         found |= _sound_keys(family_sound, given_sound)
     return frozenset(found)
@@ -504,20 +564,38 @@ def _chinese_keys(chinese: str) -> frozenset[str]:
 def _romanised_keys(family: str | None, given: tuple[str, ...]) -> frozenset[str]:
     """The keys that come from a romanised family name and given syllables: rom, yue, syl."""
     found = {f"rom:{family or ''}|{' '.join(given)}"}
-    found |= _sound_keys(*_romanised_sound(family, given))
+    family_sound, given_sound = _romanised_sound(family, given)
+    found |= _sound_keys(family_sound, given_sound)
     if family:
-        every = [min(fold_family(family)), *(min(fold_syllable(s)) for s in given)]
+        every = [min(family_sound), *map(min, given_sound)]
         found.add("syl:" + " ".join(sorted(every)))
     return frozenset(found)
 
 
 def _sound_keys(family: frozenset[str], given: tuple[frozenset[str], ...]) -> set[str]:
+    """yue keys: each sound of the family name with each sound of the given syllables, in
+    turn, until a name has `MAX_KEYS_PER_NAME`."""
     found = set()
-    for combination in product(sorted(family) or [""], *(sorted(g) for g in given)):
-        found.add(f"yue:{combination[0]}|{' '.join(combination[1:])}")
-        if len(found) >= MAX_KEYS_PER_NAME:
-            break
+    endings = _given_sound_keys(given)
+    for family_sound in sorted(family) or [""]:
+        for ending in endings:
+            found.add(f"yue:{family_sound}|{ending}")
+            if len(found) >= MAX_KEYS_PER_NAME:
+                return found
     return found
+
+
+@lru_cache(maxsize=_PART_CACHE)
+def _given_sound_keys(given: tuple[frozenset[str], ...]) -> tuple[str, ...]:
+    """The given syllables' part of yue keys ('ci jing'), one per combination of their sounds,
+    in order and without repeats: no more than `MAX_KEYS_PER_NAME`, since one family sound
+    with that many makes enough keys. Many names share their given syllables."""
+    endings: dict[str, None] = {}
+    for combination in product(*map(sorted, given)):
+        endings[" ".join(combination)] = None
+        if len(endings) >= MAX_KEYS_PER_NAME:
+            break
+    return tuple(endings)
 
 
 # --- Data --------------------------------------------------------------------------------

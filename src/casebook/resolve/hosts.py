@@ -144,15 +144,18 @@ _WORKER = "import sys; from casebook.resolve.hosts import _serve; _serve(*sys.ar
 
 def _serve(factory: str, requests: str, replies: str) -> None:
     """A worker's life: make the host, then answer calls until the request pipe closes.
-    Without the cycle collector: a host holds millions of long-lived objects, and each full
-    collection would walk them all."""
+    The host is made once the first call has been read, so that the caller, whose send
+    waits until the call is read, is not held up while the host starts (its module is
+    imported before). Without the cycle
+    collector: a host holds millions of long-lived objects, and each full collection would
+    walk them all."""
     gc.disable()
     inbox = Connection(int(requests), writable=False)
     outbox = Connection(int(replies), readable=False)
-    host, failure = None, ""
+    host, make, failure = None, None, ""
     try:
         module, _, name = factory.partition(":")
-        host = getattr(importlib.import_module(module), name)()
+        make = getattr(importlib.import_module(module), name)
     except BaseException:
         failure = traceback.format_exc()
     while True:
@@ -160,6 +163,12 @@ def _serve(factory: str, requests: str, replies: str) -> None:
             method, arguments = inbox.recv()
         except (EOFError, OSError):
             return
+        if make is not None:
+            try:
+                host = make()
+            except BaseException:
+                failure = traceback.format_exc()
+            make = None
         if host is None:
             outbox.send((False, failure))
             continue

@@ -67,6 +67,8 @@ from casebook.resolve.names import (
     keys,
     parse_fields,
     parse_name,
+    surname_spellings,
+    syllable_inventory,
 )
 
 BULK = "resolve.bulk.v1"
@@ -118,10 +120,12 @@ def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Tab
     table.add_contexts(records)  # while the hosts parse: contexts do not depend on names
     # The hosts' distinct names, numbered here in the order the hosts give them; each keeps
     # the fields and text of its first mention, as `PersonName` equality would.
+    parsed = hosts.receive()
+    hosts.send("warm_up", [()] * hosts.count)
     ids: dict[tuple[Any, ...], int] = {}
     earliest: list[int] = []  # each name's first mention
     table.name_of = name_of = np.zeros(len(texts), np.int64)
-    for mine, share, (local, found, firsts) in zip(positions, shares, hosts.receive(), strict=True):
+    for mine, share, (local, found, firsts) in zip(positions, shares, parsed, strict=True):
         mapping = np.fromiter(
             (ids.setdefault(fields[:4], len(ids)) for fields in found), np.int64, len(found)
         )
@@ -134,6 +138,7 @@ def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Tab
                 table.named[name] = (fields, share[first])
                 earliest[name] = start
         name_of[mine] = mapping[local]
+    hosts.receive()
     return table
 
 
@@ -340,10 +345,16 @@ class _Host:
     and the mention columns. Each method is one step of `_Table.cluster`."""
 
     def __init__(self) -> None:
-        _warm_up()
+        syllable_inventory()  # what parsing needs; `warm_up` loads the rest
+        surname_spellings()
         self.names: dict[int, PersonName] = {}
         self.size = 0
         self.columns: _Columns | None = None
+
+    def warm_up(self) -> None:
+        """Load what keys and comparisons need (about a second), while the main process
+        numbers the parsed names."""
+        _warm_up()
 
     def parse(self, texts: list[str]) -> tuple[np.ndarray, list[NameFields], list[int]]:
         """The distinct names of these written names (by their fields but titles, as

@@ -111,9 +111,7 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Table:
     texts = [str(record["name"]) for record in records]
-    # Each written name goes to one host (by its hash), which parses it once.
-    host_of = np.fromiter((hash(text) % hosts.count for text in texts), np.int64, len(texts))
-    positions = [np.flatnonzero(host_of == k) for k in range(hosts.count)]
+    positions = _by_hash(texts, hosts.count)  # so each written name is parsed once
     shares = [[texts[p] for p in mine.tolist()] for mine in positions]
     hosts.send("parse", [(share,) for share in shares])
     table = _Table()
@@ -140,6 +138,14 @@ def _table_of(records: Sequence[Mapping[str, Any]], hosts: Hosts[_Host]) -> _Tab
         name_of[mine] = mapping[local]
     hosts.receive()
     return table
+
+
+def _by_hash(values: Sequence[Any], count: int) -> list[np.ndarray]:
+    """The positions of `values` in `count` shares, equal values in one share (by hash)."""
+    if count == 1:
+        return [np.arange(len(values))]
+    share_of = np.fromiter((hash(value) % count for value in values), np.int64, len(values))
+    return [np.flatnonzero(share_of == k) for k in range(count)]
 
 
 def _split(items: Any, count: int) -> list[Any]:
@@ -248,12 +254,8 @@ class _Table:
         # host, which caches what that part gives (names.py) instead of both computing it;
         # hashing spreads the costly names (characters) as evenly as the others.
         count = hosts.count
-        host_of = np.fromiter(
-            (hash(c or (f, g)) % count for (c, f, g, _, _), _ in self.named),
-            np.int64,
-            len(self.named),
-        )
-        shares = [np.flatnonzero(host_of == k).tolist() for k in range(count)]
+        parts = [c or (f, g) for (c, f, g, _, _), _ in self.named]
+        shares = [share.tolist() for share in _by_hash(parts, count)]
         exported = count > 1  # the other hosts will need these names
         arguments = [(share, [self.named[n] for n in share], exported) for share in shares]
         hosts.send("derive", arguments)

@@ -155,8 +155,7 @@ def _same_english_and_family_name(a: PersonName, b: PersonName) -> bool:
 
 
 def _same_english_and_family_name_reason(a: PersonName, b: PersonName) -> str:
-    shared = ", ".join(sorted(set(a.english) & set(b.english)))
-    return f"same family name '{a.family}' and English name '{shared}'"
+    return f"same family name '{a.family}' and English name '{_shared_english(a, b)}'"
 
 
 def _jyutping_match(a: PersonName, b: PersonName) -> bool:
@@ -196,8 +195,7 @@ def _given_name_added_or_dropped(a: PersonName, b: PersonName) -> bool:
 
 
 def _given_name_added_or_dropped_reason(a: PersonName, b: PersonName) -> str:
-    shared = ", ".join(sorted(set(a.english) & set(b.english)))
-    return f"same family and English name '{shared}'; given name in one only"
+    return f"same family and English name '{_shared_english(a, b)}'; given name in one only"
 
 
 def _fuzzy(a: PersonName, b: PersonName) -> bool:
@@ -287,6 +285,10 @@ LEVEL_NAMES: tuple[str, ...] = (*(level.name for level in LEVELS), "different")
 
 
 # --- Helpers -----------------------------------------------------------------------------
+
+
+def _shared_english(a: PersonName, b: PersonName) -> str:
+    return ", ".join(sorted(set(a.english) & set(b.english)))
 
 
 def _share_english(a: PersonName, b: PersonName) -> bool:
